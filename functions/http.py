@@ -1,0 +1,78 @@
+"""Response shaping shared by the HTTP triggers: JSON bodies and the one error format.
+
+Every error leaves as {"error": {"code", "message"}} with a Korean message, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+
+import azure.functions as func
+
+from shared.errors import AppError, RateLimited, internal_error_json
+
+log = logging.getLogger(__name__)
+
+JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        mimetype="application/json",
+        charset="utf-8",
+        headers={**JSON_HEADERS, **(headers or {})},
+    )
+
+
+def error_response(error: AppError) -> func.HttpResponse:
+    headers = {}
+    if isinstance(error, RateLimited) and error.retry_after:
+        headers["Retry-After"] = str(int(error.retry_after + 0.999))
+    return json_response(error.to_json(), error.status, headers)
+
+
+def read_json(req: func.HttpRequest) -> dict:
+    """The request body as a JSON object, or a Korean validation error."""
+    from shared.errors import ValidationError
+
+    try:
+        body = req.get_json()
+    except ValueError:
+        raise ValidationError("요청 본문이 올바른 JSON이 아닙니다.", code="malformed_json") from None
+    if not isinstance(body, dict):
+        raise ValidationError("요청 본문은 JSON 객체여야 합니다.", code="malformed_json")
+    return body
+
+
+def handles_errors(fn):
+    """Turn AppError into its JSON answer and anything else into a generic 500 (logged, not shown)."""
+
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def async_wrapper(*args, **kwargs):
+            try:
+                return await fn(*args, **kwargs)
+            except AppError as exc:
+                return error_response(exc)
+            except Exception:
+                log.exception("unhandled error in %s", fn.__name__)
+                return json_response(internal_error_json(), 500)
+
+        return async_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AppError as exc:
+            return error_response(exc)
+        except Exception:
+            log.exception("unhandled error in %s", fn.__name__)
+            return json_response(internal_error_json(), 500)
+
+    return wrapper

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on this machine; safe to run again (does only what changed).
+#   scripts/bootstrap.sh            runtime + dev tools (venv, npm packages, ImageMagick library)
+#   scripts/bootstrap.sh --export   + export-time tools (torch CPU, transformers) for the KoCLIP export
+#   scripts/bootstrap.sh --browser  + Debian's Chromium for the end-to-end tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_export=0
+want_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --export) want_export=1 ;;
+    --browser) want_browser=1 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+PYTHON=${PYTHON:-python3.11}
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv with $PYTHON"
+  "$PYTHON" -m venv .venv
+fi
+
+pip_install() {  # pip_install STAMP_NAME REQUIREMENTS_FILE
+  local stamp=".venv/.$1.sha256" want
+  want=$(cat requirements*.txt "$2" | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "== pip install -r $2"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$2"
+    echo "$want" > "$stamp"
+  fi
+}
+pip_install dev requirements-dev.txt
+[ "$want_export" = 1 ] && pip_install export requirements-export.txt
+
+if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+apt_install() {  # apt_install PACKAGE...: Debian packages, only when root (says what to run otherwise)
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing system packages: $*; install them with: sudo apt-get install -y $*" >&2
+    exit 1
+  fi
+  echo "== apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+.venv/bin/python -c "import devstack, sys; sys.exit(0 if devstack.magickwand_present() else 1)" \
+  || apt_install libmagickwand-6.q16-6
+
+if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null; then
+  apt_install chromium
+fi

@@ -1,0 +1,106 @@
+"""The one source of truth for the domain values: categories, art stages, aspects.
+
+The API validates against these, the prompts describe them, the site builds its buttons from
+GET /api/catalog, and the reference loader checks its rows against them. The original service broke
+because the UI sent a label (채색(기본)) where the data held a value (채색 기본): the value is what
+travels, the label is only shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Category:
+    value: str
+    label: str
+    english: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    value: str
+    label: str
+    english: str
+    style_guide: str  # how the image should look at this art stage (English, for the image model)
+
+
+@dataclass(frozen=True)
+class Aspect:
+    value: str
+    label: str
+    width: int
+    height: int
+    dalle3_size: str  # the nearest size in dall-e-3's parameter shape
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("국내명소", "명소", "famous Korean landmark"),
+    Category("음식", "음식", "Korean food"),
+    Category("한국문화", "문화", "Korean culture"),
+)
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "콘티", "콘티", "storyboard",
+        "rough grey storyboard sketch, loose pencil shapes, simple perspective, greyscale only, no colour",
+    ),
+    Stage(
+        "스케치", "스케치", "line sketch",
+        "clean black line art on white, confident even ink lines, no shading, no colour",
+    ),
+    Stage(
+        "채색 기본", "채색(기본)", "flat colour",
+        "clean line art with flat base colours, no shading, no gradients, cel style",
+    ),
+    Stage(
+        "채색 명암", "채색(명암)", "shaded colour",
+        "line art with full colour and cel shading, clear light direction and cast shadows",
+    ),
+    Stage(
+        "배경", "배경", "finished background",
+        "polished, complete webtoon background, detailed lighting and atmosphere, ready to publish",
+    ),
+)
+
+ASPECTS: tuple[Aspect, ...] = (
+    Aspect("square", "정사각", 1024, 1024, "1024x1024"),
+    Aspect("portrait", "세로 스트립", 1024, 1536, "1024x1792"),
+    Aspect("landscape", "가로", 1536, 1024, "1792x1024"),
+)
+
+DEFAULT_ASPECT = "portrait"
+MAX_VARIATIONS = 4
+MAX_DESCRIPTION_CHARS = 500
+MAX_KEYWORDS_CHARS = 200
+
+CATEGORY_BY_VALUE = {c.value: c for c in CATEGORIES}
+STAGE_BY_VALUE = {s.value: s for s in STAGES}
+ASPECT_BY_VALUE = {a.value: a for a in ASPECTS}
+
+
+def category(value: str) -> Category:
+    return CATEGORY_BY_VALUE[value]
+
+
+def stage(value: str) -> Stage:
+    return STAGE_BY_VALUE[value]
+
+
+def aspect(value: str) -> Aspect:
+    return ASPECT_BY_VALUE[value]
+
+
+def as_json() -> dict:
+    """What GET /api/catalog answers: values to send and labels to show."""
+    return {
+        "categories": [{"value": c.value, "label": c.label} for c in CATEGORIES],
+        "stages": [{"value": s.value, "label": s.label} for s in STAGES],
+        "aspects": [
+            {"value": a.value, "label": a.label, "width": a.width, "height": a.height} for a in ASPECTS
+        ],
+        "defaultAspect": DEFAULT_ASPECT,
+        "maxVariations": MAX_VARIATIONS,
+        "maxDescriptionChars": MAX_DESCRIPTION_CHARS,
+    }
