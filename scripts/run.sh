@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --export
 [ -f local.settings.json ] || cp local.settings.example.json local.settings.json
 
-stack_env=$(.venv/bin/python -m devstack up)
-eval "$(.venv/bin/python -m devstack env)"
+exports=$(.venv/bin/python -m devstack up)
+eval "$exports"
 trap '.venv/bin/python -m devstack down' EXIT
 
 .venv/bin/python -m scripts.prepare_local
