@@ -75,6 +75,23 @@ MAX_VARIATIONS = 4
 MAX_DESCRIPTION_CHARS = 500
 MAX_KEYWORDS_CHARS = 200
 
+# The steps of one generation, in order, as customStatus.stage reports them (value, Korean label,
+# progress 0..1 when the step starts). "failed" and "cancelled" are end states, not steps.
+STEPS: tuple[tuple[str, str, float], ...] = (
+    ("queued", "대기 중", 0.0),
+    ("embed_query", "요청 분석", 0.05),
+    ("search_references", "참고 이미지 찾기", 0.15),
+    ("write_prompt", "프롬프트 작성", 0.3),
+    ("review", "프롬프트 확인 대기", 0.4),
+    ("generate_image", "이미지 생성", 0.5),
+    ("make_layers", "레이어 만들기", 0.8),
+    ("store_outputs", "결과 저장", 0.92),
+    ("done", "완료", 1.0),
+    ("failed", "실패", 1.0),
+    ("cancelled", "취소됨", 1.0),
+)
+STEP_BY_VALUE = {value: (label, progress) for value, label, progress in STEPS}
+
 CATEGORY_BY_VALUE = {c.value: c for c in CATEGORIES}
 STAGE_BY_VALUE = {s.value: s for s in STAGES}
 ASPECT_BY_VALUE = {a.value: a for a in ASPECTS}
@@ -103,4 +120,5 @@ def as_json() -> dict:
         "defaultAspect": DEFAULT_ASPECT,
         "maxVariations": MAX_VARIATIONS,
         "maxDescriptionChars": MAX_DESCRIPTION_CHARS,
+        "steps": [{"value": v, "label": label, "progress": p} for v, label, p in STEPS],
     }
