@@ -39,6 +39,7 @@ if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.p
   echo "== npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+scripts/vendor_site.sh
 
 apt_install() {  # apt_install PACKAGE...: Debian packages, only when root (says what to run otherwise)
   if [ "$(id -u)" != 0 ]; then
