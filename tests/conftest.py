@@ -77,3 +77,6 @@ def artifacts_dir():
 
 def pytest_configure(config):
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+
+
+from tests.fixtures_model import embedding_env, tiny_model, tiny_model_dir  # noqa: E402,F401  (shared fixtures)
