@@ -1,0 +1,157 @@
+"""Generations: the HTTP starter and history, the orchestration `generate_background` and its activities.
+
+The orchestration only sequences steps and reports progress in customStatus; every step's work (and
+all I/O) happens in an activity that calls shared.generation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from functions.http import handles_errors, json_response, read_json
+from shared import generation
+
+bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+# Blob and database hiccups are retried by the host; provider calls are not (shared.retry already
+# retried them, and a content-filter refusal must not be repeated).
+INFRA_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=2000, max_number_of_attempts=3)
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+@bp.route(route="generations", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@handles_errors
+async def start_generation(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    request = generation.validate_request(read_json(req), generation.caller_id(req.headers))
+    await asyncio.to_thread(generation.ensure_upload_exists, request.upload_id)
+    instance_id = await client.start_new(generation.ORCHESTRATION, None, generation.orchestration_input(request))
+    return client.create_check_status_response(req, instance_id)
+
+
+@bp.route(route="generations", methods=["GET"])
+@handles_errors
+def list_generations(req: func.HttpRequest) -> func.HttpResponse:
+    from shared import history
+
+    user = generation.caller_id(req.headers)
+    page, page_size = generation.paging(req.params)
+    return json_response(generation.history_json(history.list_for_user(user, page=page, page_size=page_size)))
+
+
+# --- The orchestration --------------------------------------------------------------------------
+
+@bp.orchestration_trigger(context_name="context")
+def generate_background(context: df.DurableOrchestrationContext):
+    job = context.get_input()
+    request, review = job["request"], job["review"]
+    instance_id = context.instance_id
+    started = context.current_utc_datetime
+    run = generation.Run()
+    context.set_custom_status(run.status())
+    try:
+        # 1-2. Embed the request and find references; without them the generation still goes on.
+        try:
+            context.set_custom_status(run.enter("embed_query"))
+            embeddings = run.took((yield context.call_activity("embed_query", {"request": request})))
+            context.set_custom_status(run.enter("search_references"))
+            found = run.took((yield context.call_activity(
+                "search_references", {"request": request, "embeddings": embeddings})))
+            run.references = found["references"]
+            if not run.references:
+                run.warn(generation.WARNING_NO_REFERENCES)
+        except Exception:
+            run.warn(generation.WARNING_REFERENCES_FAILED)
+
+        # 3. Write the prompt, unless the request brought a ready one.
+        if request.get("prompt"):
+            run.draft = generation.ready_prompt_draft(request)
+        else:
+            context.set_custom_status(run.enter("write_prompt"))
+            run.draft = run.took((yield context.call_activity(
+                "write_prompt", {"request": request, "references": run.references})))["draft"]
+        prompt = run.draft["prompt"]
+
+        # 4. Review: wait for the artist's approved prompt, or for the timeout.
+        if review["enabled"]:
+            context.set_custom_status(run.enter("review"))
+            asked = context.current_utc_datetime
+            approval = context.wait_for_external_event(generation.APPROVAL_EVENT)
+            timeout = context.create_timer(asked + timedelta(seconds=review["timeoutSeconds"]))
+            winner = yield context.task_any([approval, timeout])
+            run.timings["review"] = int((context.current_utc_datetime - asked).total_seconds() * 1000)
+            if winner == approval:
+                timeout.cancel()
+                prompt, warning = generation.approved_prompt(approval.result, run.draft)
+                if warning:
+                    run.warn(warning)
+            elif review["timeoutOutcome"] == "cancel":
+                run.warn(generation.MESSAGE_REVIEW_CANCELLED)
+                context.set_custom_status(run.enter("cancelled"))
+                return generation.cancelled_output(instance_id, run)
+            else:
+                run.warn(generation.WARNING_REVIEW_TIMEOUT)
+
+        # 5. Generate the images (stored as outputs/<instanceId>/<n>.png by the activity).
+        context.set_custom_status(run.enter("generate_image"))
+        generated = run.took((yield context.call_activity("generate_image", {
+            "instance_id": instance_id, "request": request, "prompt": prompt, "references": run.references})))
+
+        # 6. Layers, PSD and thumbnail, one activity per image.
+        context.set_custom_status(run.enter("make_layers"))
+        layered = yield context.task_all([
+            context.call_activity_with_retry("make_layers", INFRA_RETRY, {"instance_id": instance_id, "image": image})
+            for image in generated["images"]
+        ])
+        run.timings["make_layers"] = max(int(part["ms"]) for part in layered)
+
+        # 7. Record the generation and answer with fresh links.
+        context.set_custom_status(run.enter("store_outputs"))
+        run.timings["total"] = int((context.current_utc_datetime - started).total_seconds() * 1000)
+        stored = run.took((yield context.call_activity_with_retry("store_outputs", INFRA_RETRY, {
+            "instance_id": instance_id, "request": request, "draft": run.draft, "prompt": prompt,
+            "references": run.references, "images": [part["image"] for part in layered],
+            "layers": layered[0]["layers"], "timings": run.timings, "warnings": run.warnings})))
+        context.set_custom_status(run.enter("done"))
+        return stored["output"]
+    except Exception as exc:
+        error = generation.error_from_failure(exc)
+        context.set_custom_status(run.fail(error))
+        raise generation.GenerationFailed(error["message"]) from None
+
+
+# --- Activities (at least once: each step is idempotent) ----------------------------------------
+
+@bp.activity_trigger(input_name="payload")
+def embed_query(payload: dict) -> dict:
+    return generation.run_step(generation.embed_query, payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def search_references(payload: dict) -> dict:
+    return generation.run_step(generation.search_references, payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def write_prompt(payload: dict) -> dict:
+    return generation.run_step(generation.write_prompt, payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def generate_image(payload: dict) -> dict:
+    return generation.run_step(generation.generate_image, payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def make_layers(payload: dict) -> dict:
+    return generation.run_step(generation.make_layers, payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def store_outputs(payload: dict) -> dict:
+    return generation.run_step(generation.store_outputs, payload)
