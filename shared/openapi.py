@@ -1,0 +1,288 @@
+"""The OpenAPI 3.1 description of every HTTP endpoint of the app, built from one Python description.
+
+`ENDPOINTS` lists each route as the app registers it (Functions route template, without the "api"
+prefix); tests compare it with `app.get_functions()` so a new route without a description fails.
+Domain values (categories, stages, aspects, limits) come from shared.catalog: one source of truth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import catalog
+from .generation import MAX_PROMPT_CHARS
+from .history import MAX_PAGE_SIZE
+
+ROUTE_PREFIX = "/api"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    route: str  # Functions route template, e.g. "assets/{*path}"
+    operation_id: str
+    summary: str
+    tag: str
+    responses: dict
+    parameters: list = field(default_factory=list)
+    request_body: dict | None = None
+    description: str = ""
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "post", "generations", "startGeneration", "Start a generation (Durable orchestration generate_background)",
+        "generations",
+        description=(
+            "Validates the request and starts the orchestration. Poll statusQueryGetUri (the Durable "
+            "Functions HTTP API) for runtimeStatus, customStatus (GenerationStatus) and, when Completed, "
+            "output (GenerationOutput). With review=true, POST {\"prompt\": ...} to sendEventPostUri with "
+            "{eventName} = prompt_approved while customStatus.awaitingApproval is true."
+        ),
+        request_body={"required": True, "content": {"application/json": {"schema": _ref("GenerationRequest")}}},
+        responses={
+            "202": {
+                **_json(_ref("CheckStatus"), "Started; the Durable check-status payload"),
+                "headers": {
+                    "Location": {"schema": {"type": "string"}, "description": "statusQueryGetUri"},
+                    "Retry-After": {"schema": {"type": "integer"}, "description": "seconds between polls"},
+                },
+            },
+            "400": _error("validation_error (details.field names the field) or malformed_json"),
+            "401": _error("unauthenticated: unreadable x-ms-client-principal"),
+            "404": _error("upload_not_found: uploadId names no stored upload"),
+        },
+    ),
+    Endpoint(
+        "get", "generations", "listGenerations", "The caller's generations, newest first", "generations",
+        description="The caller is the principal of Azure's built-in authentication (x-ms-client-principal); "
+                    "locally LOCAL_USER_ID.",
+        parameters=[
+            _query("page", {"type": "integer", "minimum": 1, "default": 1}, "1-based page number"),
+            _query("pageSize", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20},
+                   "items per page"),
+        ],
+        responses={"200": _json(_ref("HistoryPage"), "One page"), "400": _error("bad page or pageSize"),
+                   "401": _error("unauthenticated")},
+    ),
+    Endpoint(
+        "get", "catalog", "getCatalog", "Categories, stages, aspects, pipeline steps and their Korean labels",
+        "catalog", responses={"200": _json(_ref("Catalog"), "The domain values")},
+    ),
+    Endpoint(
+        "post", "uploads", "uploadImage", "Upload a reference photo", "uploads",
+        description="Multipart (field \"file\") or the raw image as the body; at most 10 MB; the real "
+                    "format is sniffed; EXIF orientation applied, metadata stripped, fitted within 1024 px, "
+                    "stored as PNG.",
+        request_body={"required": True, "content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+            "image/*": {"schema": {"type": "string", "contentMediaType": "image/*"}},
+            "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
+        }},
+        responses={
+            "201": _json(_ref("Upload"), "Stored"),
+            "400": _error("empty, unreadable or too many pixels (decompression bomb)"),
+            "413": _error("payload_too_large"),
+            "415": _error("unsupported_media_type: not an image"),
+        },
+    ),
+    Endpoint(
+        "get", "assets/{*path}", "getAsset", "Redirect to a fresh read-only link of a stored blob", "assets",
+        parameters=[
+            {"name": "path", "in": "path", "required": True, "schema": {"type": "string"},
+             "description": "container/blob name, e.g. outputs/<instanceId>/1.png"},
+            _query("download", {"type": "string", "enum": ["1"]}, "1: ask the browser to save the file"),
+        ],
+        responses={
+            "302": {"description": "Location: a read-only SAS URL valid for at most 15 minutes",
+                    "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}}},
+            "400": _error("bad path"),
+            "404": _error("not_found"),
+        },
+    ),
+    Endpoint(
+        "get", "speech-token", "getSpeechToken", "A short-lived Azure Speech token for the browser", "speech",
+        responses={
+            "200": _json({"type": "object", "required": ["token", "region"], "properties": {
+                "token": {"type": "string"}, "region": {"type": "string"}}}, "A token"),
+            "503": _error("not_configured: the site falls back to the browser's speech recognition"),
+        },
+    ),
+    Endpoint(
+        "get", "references/search", "searchReferences", "Search the reference images", "references",
+        parameters=[
+            _query("q", {"type": "string"}, "Korean query text"),
+            _query("category", {"type": "string", "enum": [c.value for c in catalog.CATEGORIES]}, "category value"),
+            _query("stage", {"type": "string", "enum": [s.value for s in catalog.STAGES]}, "stage value"),
+            _query("k", {"type": "integer", "minimum": 1, "maximum": 50}, "how many"),
+        ],
+        responses={"200": _json({"type": "object", "properties": {
+            "items": {"type": "array", "items": {"type": "object"}}}, "additionalProperties": True},
+            "References with their links"), "400": _error("validation_error")},
+    ),
+    Endpoint(
+        "get", "openapi.json", "getOpenApi", "This description", "meta",
+        responses={"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
+    ),
+)
+
+
+def _enum(values) -> list[str]:
+    return [v.value for v in values]
+
+
+def _schemas() -> dict:
+    step_values = [value for value, _, _ in catalog.STEPS]
+    asset = {"type": "object", "required": ["blob", "url", "assetUrl"], "properties": {
+        "blob": {"type": "string", "description": "container/name, e.g. outputs/<instanceId>/1.png"},
+        "url": {"type": "string", "format": "uri", "description": "read-only SAS URL, valid at most 15 minutes"},
+        "assetUrl": {"type": "string", "description": "permanent link: /api/assets/<blob>, redirects to a fresh SAS"},
+    }}
+    link = {"type": "object", "required": ["assetUrl"], "properties": {"assetUrl": {"type": "string"}}}
+    draft = {"type": ["object", "null"], "required": ["prompt", "title", "avoid"], "properties": {
+        "prompt": {"type": "string"}, "title": {"type": "string"},
+        "avoid": {"type": "array", "items": {"type": "string"}}}}
+    return {
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string", "description": "Korean, for the artist"},
+                "details": {"type": "object", "properties": {"field": {"type": "string"}}},
+            }}}},
+        "GenerationRequest": {"type": "object", "required": ["category", "stage", "keywords"], "properties": {
+            "category": {"type": "string", "enum": _enum(catalog.CATEGORIES)},
+            "stage": {"type": "string", "enum": _enum(catalog.STAGES)},
+            "keywords": {"type": "string", "minLength": 1, "maxLength": catalog.MAX_KEYWORDS_CHARS},
+            "description": {"type": "string", "maxLength": catalog.MAX_DESCRIPTION_CHARS},
+            "uploadId": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$",
+                         "description": "id answered by POST /api/uploads"},
+            "aspect": {"type": "string", "enum": _enum(catalog.ASPECTS), "default": catalog.DEFAULT_ASPECT},
+            "variations": {"type": "integer", "minimum": 1, "maximum": catalog.MAX_VARIATIONS, "default": 1},
+            "review": {"type": "boolean", "default": False,
+                       "description": "pause for the artist to approve or edit the prompt"},
+            "prompt": {"type": ["string", "null"], "maxLength": MAX_PROMPT_CHARS,
+                       "description": "a ready English prompt: skips prompt writing (and review)"},
+        }},
+        "CheckStatus": {"type": "object", "required": ["id", "statusQueryGetUri", "sendEventPostUri",
+                                                       "terminatePostUri", "purgeHistoryDeleteUri"],
+                        "properties": {k: {"type": "string"} for k in (
+                            "id", "statusQueryGetUri", "sendEventPostUri", "terminatePostUri",
+                            "purgeHistoryDeleteUri", "restartPostUri", "suspendPostUri", "resumePostUri")}},
+        "Reference": {"type": "object", "required": ["id", "caption", "tags", "category", "stage", "score", "assetUrl"],
+                      "properties": {
+                          "id": {"type": "integer"}, "caption": {"type": "string"},
+                          "tags": {"type": "array", "items": {"type": "string"}},
+                          "category": {"type": "string"}, "stage": {"type": "string"},
+                          "score": {"type": "number"}, "blob": {"type": "string"},
+                          "assetUrl": {"type": "string"}}},
+        "GenerationStatus": {
+            "description": "customStatus of generate_background, set at every step",
+            "type": "object", "required": ["stage", "stageLabel", "progress", "references", "draft",
+                                           "awaitingApproval", "warnings"],
+            "properties": {
+                "stage": {"type": "string", "enum": step_values},
+                "stageLabel": {"type": "string"},
+                "progress": {"type": "number", "minimum": 0, "maximum": 1},
+                "references": {"type": "array", "items": _ref("Reference")},
+                "draft": draft,
+                "awaitingApproval": {"type": "boolean"},
+                "warnings": {"type": "array", "items": {"type": "string"}},
+                "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
+            }},
+        "Asset": asset,
+        "GenerationOutput": {
+            "description": "output of a Completed generate_background",
+            "type": "object", "required": ["instanceId", "title", "prompt", "references", "images", "layers",
+                                           "timings", "warnings"],
+            "properties": {
+                "instanceId": {"type": "string"}, "title": {"type": "string"}, "prompt": {"type": "string"},
+                "avoid": {"type": "array", "items": {"type": "string"}},
+                "references": {"type": "array", "items": _ref("Reference")},
+                "images": {"type": "array", "items": {"type": "object", "properties": {
+                    "index": {"type": "integer"}, "width": {"type": "integer"}, "height": {"type": "integer"},
+                    "png": _ref("Asset"), "psd": _ref("Asset"), "thumbnail": _ref("Asset")}}},
+                "layers": {"type": "array", "items": {"type": "string"}, "description": "PSD layer names, bottom to top"},
+                "timings": {"type": "object", "additionalProperties": {"type": "integer"},
+                            "description": "milliseconds per stage"},
+                "warnings": {"type": "array", "items": {"type": "string"}},
+                "cancelled": {"type": "boolean"},
+            }},
+        "HistoryPage": {"type": "object", "required": ["items", "page", "pageSize", "total"], "properties": {
+            "items": {"type": "array", "items": {"type": "object", "properties": {
+                "instanceId": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
+                "status": {"type": "string"}, "category": {"type": "string"}, "stage": {"type": "string"},
+                "keywords": {"type": "string"}, "description": {"type": "string"}, "aspect": {"type": "string"},
+                "title": {"type": "string"}, "prompt": {"type": "string"},
+                "images": {"type": "array", "items": {"type": "object", "properties": {
+                    "index": {"type": "integer"}, "thumbnail": link, "png": link, "psd": link}}}}}},
+            "page": {"type": "integer"}, "pageSize": {"type": "integer"}, "total": {"type": "integer"}}},
+        "Catalog": {"type": "object", "properties": {
+            "categories": {"type": "array", "items": {"type": "object", "properties": {
+                "value": {"type": "string"}, "label": {"type": "string"}}}},
+            "stages": {"type": "array", "items": {"type": "object", "properties": {
+                "value": {"type": "string"}, "label": {"type": "string"}}}},
+            "aspects": {"type": "array", "items": {"type": "object", "properties": {
+                "value": {"type": "string"}, "label": {"type": "string"},
+                "width": {"type": "integer"}, "height": {"type": "integer"}}}},
+            "defaultAspect": {"type": "string"}, "maxVariations": {"type": "integer"},
+            "maxDescriptionChars": {"type": "integer"},
+            "steps": {"type": "array", "items": {"type": "object", "properties": {
+                "value": {"type": "string"}, "label": {"type": "string"}, "progress": {"type": "number"}}}},
+        }},
+        "Upload": {"type": "object", "required": ["id", "width", "height", "url", "assetUrl"], "properties": {
+            "id": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"},
+            "url": {"type": "string"}, "assetUrl": {"type": "string"}}},
+    }
+
+
+def openapi_path(route: str) -> str:
+    """Functions route template → OpenAPI path: "assets/{*path}" → "/api/assets/{path}"."""
+    return f"{ROUTE_PREFIX}/" + re.sub(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\??\}", r"{\1}", route.strip("/"))
+
+
+def document(server_url: str | None = None) -> dict:
+    paths: dict[str, dict] = {}
+    for ep in ENDPOINTS:
+        operation = {"operationId": ep.operation_id, "summary": ep.summary, "tags": [ep.tag],
+                     "responses": ep.responses}
+        if ep.description:
+            operation["description"] = ep.description
+        if ep.parameters:
+            operation["parameters"] = ep.parameters
+        if ep.request_body:
+            operation["requestBody"] = ep.request_body
+        if ep.method != "get" or ep.tag in ("generations", "references", "speech"):
+            operation["responses"] = {**ep.responses, "500": _error("internal_error")}
+        paths.setdefault(openapi_path(ep.route), {})[ep.method] = operation
+    doc = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Webtoon background generator",
+            "version": "1.0.0",
+            "description": "Korean scene descriptions become webtoon backgrounds and layered PSDs. Every error "
+                           "is {\"error\": {\"code\", \"message\"}} with a Korean message.",
+        },
+        "paths": paths,
+        "components": {"schemas": _schemas()},
+    }
+    if server_url:
+        doc["servers"] = [{"url": server_url}]
+    return doc
