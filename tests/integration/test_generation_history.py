@@ -1,0 +1,51 @@
+"""shared.history against the real embedded PostgreSQL: the row written by store_outputs is written once
+however often the activity runs, and each user sees only their own rows, newest first, paged."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared import generation, history
+
+REQUEST = {"category": "음식", "stage": "배경", "keywords": "떡볶이", "description": "", "aspect": "square"}
+
+
+def _record(instance_id: str, user: str, title: str = "제목") -> bool:
+    return history.record(
+        instance_id=instance_id, user_id=user, request=REQUEST, title=title, prompt="a plate",
+        images=[{"index": 1, "png": f"outputs/{instance_id}/1.png", "psd": f"outputs/{instance_id}/1.psd",
+                 "thumbnail": f"outputs/{instance_id}/1-thumb.webp", "width": 1024, "height": 1024}],
+        reference_ids=[3, 5], timings={"generate_image": 10}, warnings=[],
+    )
+
+
+def test_record_is_idempotent_by_instance(app_env):
+    user = f"user-{uuid.uuid4().hex[:8]}"
+    instance = uuid.uuid4().hex
+    assert _record(instance, user, "처음") is True
+    assert _record(instance, user, "다시") is False  # the activity ran twice
+    page = history.list_for_user(user)
+    assert page.total == 1 and page.items[0]["title"] == "처음"
+
+
+def test_listing_is_per_user_newest_first_and_paged(app_env):
+    alice, bob = f"alice-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
+    ids = [f"a{n}-{uuid.uuid4().hex[:6]}" for n in range(5)]
+    for n, instance in enumerate(ids):
+        _record(instance, alice, f"앨리스 {n}")
+    _record(f"b-{uuid.uuid4().hex}", bob, "밥")
+
+    first = history.list_for_user(alice, page=1, page_size=2)
+    second = history.list_for_user(alice, page=2, page_size=2)
+    third = history.list_for_user(alice, page=3, page_size=2)
+    assert first.total == second.total == 5
+    listed = [i["instanceId"] for i in first.items + second.items + third.items]
+    assert listed == list(reversed(ids))
+    assert all(i["title"].startswith("앨리스") for i in first.items + second.items + third.items)
+    assert [i["title"] for i in history.list_for_user(bob).items] == ["밥"]
+
+    body = generation.history_json(first)
+    image = body["items"][0]["images"][0]
+    assert image["psd"] == {"assetUrl": f"/api/assets/outputs/{ids[-1]}/1.psd"}
+    assert image["thumbnail"]["assetUrl"].endswith("1-thumb.webp")
+    assert body["page"] == 1 and body["pageSize"] == 2 and body["total"] == 5
