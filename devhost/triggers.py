@@ -1,0 +1,173 @@
+"""Blob triggers (polling, receipts on disk) and timer triggers (NCRONTAB, seconds first)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from datetime import UTC, datetime
+
+import azure.functions as func
+
+from devhost.config import connection_string
+from devhost.durable import iso
+
+log = logging.getLogger("devhost")
+
+
+def start_trigger_loops(host) -> list[asyncio.Task]:
+    loop = asyncio.get_running_loop()
+    tasks = []
+    for info in host.functions:
+        if info.trigger_type == "blobTrigger":
+            tasks.append(loop.create_task(BlobWatcher(host, info).run()))
+        elif info.trigger_type == "timerTrigger":
+            tasks.append(loop.create_task(timer_loop(host, info)))
+        elif info.trigger_type == "queueTrigger":
+            print(f"devhost: queue trigger {info.name} is not run by devhost", flush=True)
+    return tasks
+
+
+def blob_pattern(path: str) -> tuple[str, str, re.Pattern, list[str]]:
+    """'batch-in/{name}.jsonl' -> container, name prefix, regex over blob names, parameter names."""
+    container, _, rest = path.partition("/")
+    names: list[str] = []
+    regex, pos = [], 0
+    for m in re.finditer(r"\{([^{}]+)\}", rest):
+        regex.append(re.escape(rest[pos:m.start()]))
+        name = m.group(1)
+        names.append(name)
+        regex.append(f"(?P<{name}>.+?)")
+        pos = m.end()
+    regex.append(re.escape(rest[pos:]))
+    prefix = rest.split("{", 1)[0]
+    return container, prefix, re.compile("^" + "".join(regex) + "$"), names
+
+
+class BlobWatcher:
+    def __init__(self, host, info):
+        self.host = host
+        self.info = info
+        self.container, self.prefix, self.regex, self.names = blob_pattern(info.trigger["path"])
+        self.in_flight: set[str] = set()
+        self._client = None
+
+    def _container_client(self):
+        if self._client is None:
+            from azure.storage.blob import BlobServiceClient
+            conn = connection_string(self.info.trigger.get("connection"))
+            self._client = BlobServiceClient.from_connection_string(conn).get_container_client(self.container)
+        return self._client
+
+    def _list(self):
+        from azure.core.exceptions import ResourceNotFoundError
+        try:
+            return [(b.name, b.etag, b.size) for b in
+                    self._container_client().list_blobs(name_starts_with=self.prefix or None)]
+        except ResourceNotFoundError:
+            return []
+
+    def _download(self, name: str) -> tuple[bytes, str]:
+        blob = self._container_client().get_blob_client(name)
+        return blob.download_blob().readall(), blob.url
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        cfg = self.host.cfg
+        warned = False
+        while True:
+            try:
+                blobs = await loop.run_in_executor(self.host.pool, self._list)
+                warned = False
+                for name, etag, _size in blobs:
+                    m = self.regex.match(name)
+                    if not m:
+                        continue
+                    key = f"{self.info.name}|{self.container}/{name}|{etag}"
+                    if key in self.in_flight:
+                        continue
+                    receipt = self.host.store.receipt(key)
+                    if receipt is not None and receipt["status"] in ("done", "poison"):
+                        continue
+                    attempts = receipt["attempts"] if receipt is not None else 0
+                    self.in_flight.add(key)
+                    task = loop.create_task(self._fire(key, name, m.groupdict(), attempts))
+                    task.add_done_callback(lambda _t, k=key: self.in_flight.discard(k))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not warned:
+                    print(f"devhost: blob trigger {self.info.name}: cannot poll {self.container}: {exc}", flush=True)
+                    warned = True
+            await asyncio.sleep(cfg.blob_poll_seconds)
+
+    async def _fire(self, key: str, name: str, params: dict, attempts: int) -> None:
+        loop = asyncio.get_running_loop()
+        store = self.host.store
+        now = iso(datetime.now(UTC))
+        attempts += 1
+        store.put_receipt(key, self.info.name, "running", attempts, now)  # before acting
+        try:
+            data, uri = await loop.run_in_executor(self.host.pool, self._download, name)
+            stream = func.InputStream(data=data, name=f"{self.container}/{name}", uri=uri, length=len(data))
+            kwargs = {self.info.trigger_param: stream}
+            for pname, value in params.items():
+                if pname in self.info.params and pname not in kwargs:
+                    kwargs[pname] = value
+            await self.host.invoke(self.info, kwargs, "blob", f"blob={self.container}/{name}")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if attempts >= self.host.cfg.blob_max_attempts:
+                store.put_receipt(key, self.info.name, "poison", attempts, iso(datetime.now(UTC)))
+                print(f"devhost: blob trigger {self.info.name} gave up on {self.container}/{name} after "
+                      f"{attempts} attempts (poison): {type(exc).__name__}: {exc}", flush=True)
+            else:
+                store.put_receipt(key, self.info.name, "failed", attempts, iso(datetime.now(UTC)))
+                print(f"devhost: blob trigger {self.info.name} failed on {self.container}/{name} "
+                      f"(attempt {attempts}): {type(exc).__name__}: {exc}", flush=True)
+            return
+        store.put_receipt(key, self.info.name, "done", attempts, iso(datetime.now(UTC)))
+
+
+def resolve_schedule(schedule: str) -> str:
+    m = re.fullmatch(r"%([^%]+)%", schedule.strip())
+    if m:
+        return os.environ.get(m.group(1), "")
+    return schedule
+
+
+async def timer_loop(host, info) -> None:
+    from croniter import croniter
+
+    schedule = resolve_schedule(str(info.trigger.get("schedule", "")))
+    fields = schedule.split()
+    six = len(fields) == 6
+    start = datetime.now(UTC)
+    it = croniter(schedule, start, second_at_beginning=six)
+    last = None
+
+    async def fire(past_due: bool, next_time: datetime | None):
+        req = func.TimerRequest(past_due=past_due, schedule_status={
+            "Last": iso(last) if last else None, "Next": iso(next_time) if next_time else None,
+            "LastUpdated": iso(datetime.now(UTC))}, schedule={"AdjustForDST": True})
+        try:
+            await host.invoke(info, {info.trigger_param: req}, "timer")
+        except Exception as exc:
+            print(f"devhost: timer {info.name} failed: {type(exc).__name__}: {exc}", flush=True)
+
+    if info.trigger.get("runOnStartup"):
+        await fire(False, None)
+    while True:
+        nxt = it.get_next(datetime)
+        if nxt.tzinfo is None:
+            nxt = nxt.replace(tzinfo=UTC)
+        delay = (nxt - datetime.now(UTC)).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        late = (datetime.now(UTC) - nxt).total_seconds()
+        following = it.get_next(datetime)
+        it.set_current(nxt)
+        await fire(late > 1.0, following if following.tzinfo else following.replace(tzinfo=UTC))
+        last = nxt
