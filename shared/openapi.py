@@ -139,6 +139,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "References with their links"), "400": _error("validation_error")},
     ),
     Endpoint(
+        "get", "batches/{name}", "getBatch", "Progress and summary of a batch dropped as batch-in/<name>", "batches",
+        parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "the shot list's name (batch-in/<name>.jsonl or .csv)"}],
+        responses={"200": _json({"type": "object", "additionalProperties": True},
+                                "runtimeStatus, progress per line and, when finished, the summary"),
+                   "400": _error("bad name"), "404": _error("batch_not_found")},
+    ),
+    Endpoint(
+        "delete", "batches/{name}", "cancelBatch", "Cancel a running batch (lines already started finish)",
+        "batches",
+        parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+        responses={"202": _json({"type": "object", "additionalProperties": True}, "Cancellation requested"),
+                   "400": _error("bad name"), "404": _error("batch_not_found"),
+                   "409": _error("batch_finished or batch_not_started")},
+    ),
+    Endpoint(
         "get", "openapi.json", "getOpenApi", "This description", "meta",
         responses={"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
     ),
