@@ -570,20 +570,29 @@ def copy_outputs(name: str, instance: str, line: int, item_id: str | None, image
 
 
 def _copy_blob(storage, src_container: str, src_blob: str, dst_container: str, dst_blob: str) -> None:
-    """Server-side copy inside the account (synchronous Put Blob From URL with a short read SAS);
-    download + upload when the service refuses it."""
+    """Server-side Copy Blob inside the account (source read through a short read-only SAS; within
+    one account the copy completes at once or within seconds); download + upload when the service
+    refuses it."""
+    import time
+
     from azure.core.exceptions import HttpResponseError
 
     storage.ensure_containers()
     target = storage.service().get_blob_client(dst_container, dst_blob)
-    source = storage.service().get_blob_client(src_container, src_blob)
-    content_type = source.get_blob_properties().content_settings.content_type
     try:
         url = storage.read_url(src_container, src_blob, minutes=5)
-        target.upload_blob_from_url(url, overwrite=True)
-        return
+        copy = target.start_copy_from_url(url)
+        state, deadline = copy.get("copy_status"), time.monotonic() + 60
+        while state == "pending" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            state = target.get_blob_properties().copy.status
+        if state == "success":
+            return
+        log.info("server-side copy ended %s; copying through the function", state)
     except HttpResponseError as exc:
         log.info("server-side copy refused (%s); copying through the function", exc.status_code)
+    source = storage.service().get_blob_client(src_container, src_blob)
+    content_type = source.get_blob_properties().content_settings.content_type
     storage.upload(dst_container, dst_blob, source.download_blob().readall(),
                    content_type or "application/octet-stream")
 
