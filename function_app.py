@@ -4,6 +4,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from functions.assets import bp as assets_bp
+from functions.batch import bp as batch_bp
 from functions.catalog import bp as catalog_bp
 from functions.cleanup import bp as cleanup_bp
 from functions.openapi import bp as openapi_bp
@@ -12,5 +13,5 @@ from functions.upload_image import bp as upload_image_bp
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
-for blueprint in (catalog_bp, orchestrator_bp, upload_image_bp, assets_bp, cleanup_bp, openapi_bp):
+for blueprint in (catalog_bp, orchestrator_bp, upload_image_bp, assets_bp, cleanup_bp, openapi_bp, batch_bp):
     app.register_functions(blueprint)
