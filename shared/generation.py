@@ -43,6 +43,14 @@ def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError(message, details={"field": field})
 
 
+def _josa(word: str, with_final: str, without_final: str) -> str:
+    """The Korean particle that fits the word's last syllable (을/를, 은/는)."""
+    last = word[-1]
+    if "\uac00" <= last <= "\ud7a3" and (ord(last) - 0xAC00) % 28:
+        return word + with_final
+    return word + without_final
+
+
 def _text(body: Mapping, field: str, *, required: bool, max_chars: int, label: str) -> str:
     value = body.get(field)
     if value is None:
@@ -50,12 +58,12 @@ def _text(body: Mapping, field: str, *, required: bool, max_chars: int, label: s
     if isinstance(value, list) and field == "keywords" and all(isinstance(v, str) for v in value):
         value = ", ".join(v.strip() for v in value if v.strip())
     if not isinstance(value, str):
-        raise _invalid(field, f"{label}은(는) 문자열이어야 합니다.")
+        raise _invalid(field, f"{_josa(label, '은', '는')} 문자열이어야 합니다.")
     value = value.strip()
     if required and not value:
-        raise _invalid(field, f"{label}을(를) 입력해 주세요.")
+        raise _invalid(field, f"{_josa(label, '을', '를')} 입력해 주세요.")
     if len(value) > max_chars:
-        raise _invalid(field, f"{label}은(는) {max_chars}자 이하로 입력해 주세요. (현재 {len(value)}자)")
+        raise _invalid(field, f"{_josa(label, '은', '는')} {max_chars}자 이하로 입력해 주세요. (현재 {len(value)}자)")
     return value
 
 
