@@ -1,0 +1,269 @@
+"""The reference store in PostgreSQL (table reference_images, migration 0002) and its search.
+
+search() ranks candidates from up to four lists and fuses them by reciprocal rank fusion (RRF):
+  - the query text's embedding against the reference images (KoCLIP is trained text ↔ image),
+  - the query text's embedding against the caption embeddings,
+  - the artist's photo embedding against the reference images (when a photo is given),
+  - tag and caption text match (exact tags first, then words found in caption/tags, then trigrams).
+Each vector list is an HNSW cosine scan filtered by category/stage; pgvector's iterative index scan
+keeps reading the graph until enough rows pass the filter. Connections come from shared.db's pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..catalog import CATEGORY_BY_VALUE, STAGE_BY_VALUE
+from ..errors import ServiceNotConfigured, ValidationError
+from ..models import Reference
+
+log = logging.getLogger(__name__)
+
+TABLE = "reference_images"
+RRF_K = 60  # the usual RRF constant: damps the difference between the very top ranks
+MAX_K = 50
+MIN_CANDIDATES = 40  # per list; also hnsw.ef_search, pgvector's default
+EMBEDDING_DIM = 512
+
+# Korean particles and endings that glue onto a word ("경복궁의", "한옥에서"): a query word without them
+# is tried too, so it can meet a tag.
+_PARTICLES = ("에서는", "에서", "으로", "에게", "까지", "부터", "처럼", "보다", "의", "에", "을", "를", "이", "가",
+              "은", "는", "와", "과", "로", "도", "만")
+_WORD = re.compile(r"[\w]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class RankedList:
+    name: str
+    ids: list[int]
+    weight: float = 1.0
+
+
+def query_terms(text: str | None) -> list[str]:
+    """Distinct words of a query, plus each word without a trailing particle, in order."""
+    terms: list[str] = []
+    for word in _WORD.findall(text or ""):
+        candidates = [word]
+        for particle in _PARTICLES:
+            if word.endswith(particle) and len(word) - len(particle) >= 2:
+                candidates.append(word[: -len(particle)])
+                break
+        for term in candidates:
+            if term not in terms:
+                terms.append(term)
+    return terms[:20]
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _vector(value):
+    """A pgvector Vector from a list or numpy array, checked for size; None stays None."""
+    if value is None:
+        return None
+    import numpy as np
+    from pgvector import Vector
+
+    array = np.asarray(value, dtype=np.float32).reshape(-1)
+    if array.shape[0] != EMBEDDING_DIM:
+        raise ValidationError(f"임베딩의 크기가 {EMBEDDING_DIM}이어야 합니다 (받은 크기 {array.shape[0]}).",
+                              code="bad_embedding")
+    return Vector(array)
+
+
+def validate_filters(category: str | None, stage: str | None, k: int) -> int:
+    if category is not None and category not in CATEGORY_BY_VALUE:
+        raise ValidationError(f"알 수 없는 분류입니다: {category}", code="unknown_category")
+    if stage is not None and stage not in STAGE_BY_VALUE:
+        raise ValidationError(f"알 수 없는 단계입니다: {stage}", code="unknown_stage")
+    if not 1 <= int(k) <= MAX_K:
+        raise ValidationError(f"k는 1에서 {MAX_K} 사이여야 합니다.", code="bad_k")
+    return int(k)
+
+
+def _filters(category: str | None, stage: str | None) -> tuple[str, dict]:
+    clauses, params = [], {}
+    if category is not None:
+        clauses.append("category = %(category)s")
+        params["category"] = category
+    if stage is not None:
+        clauses.append("stage = %(stage)s")
+        params["stage"] = stage
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _vector_ranking(conn, column: str, query, where: str, params: dict, limit: int) -> list[int]:
+    # relaxed_order lets the iterative scan return rows slightly out of order: the materialised CTE is
+    # re-sorted by exact distance (pgvector's documented pattern), ties broken by id.
+    sql = (f"WITH candidates AS MATERIALIZED ("
+           f" SELECT id, {column} <=> %(query)s AS distance FROM {TABLE}"
+           f" WHERE {where} AND {column} IS NOT NULL ORDER BY distance LIMIT %(limit)s)"
+           f" SELECT id FROM candidates ORDER BY distance, id")
+    rows = conn.execute(sql, {**params, "query": query, "limit": limit}).fetchall()
+    return [row[0] for row in rows]
+
+
+def _text_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[int]:
+    terms = query_terms(text)
+    if not terms:
+        return []
+    sql = (f"SELECT id FROM ("
+           f" SELECT id,"
+           f"  cardinality(ARRAY(SELECT unnest(tags) INTERSECT SELECT unnest(%(terms)s::text[]))) AS tag_hits,"
+           f"  (SELECT count(*) FROM unnest(%(patterns)s::text[]) AS p WHERE search_text ILIKE p) AS word_hits,"
+           f"  similarity(search_text, %(text)s) AS trigram"
+           f" FROM {TABLE}"
+           f" WHERE {where} AND (tags && %(terms)s::text[] OR search_text ILIKE ANY(%(patterns)s::text[])"
+           f"  OR search_text %% %(text)s)"
+           f") AS matches ORDER BY tag_hits DESC, word_hits DESC, trigram DESC, id LIMIT %(limit)s")
+    rows = conn.execute(sql, {**params, "terms": terms, "patterns": [_like_pattern(t) for t in terms],
+                              "text": text, "limit": limit}).fetchall()
+    return [row[0] for row in rows]
+
+
+def fuse(lists: Sequence[RankedList], k: int) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: each list adds weight / (RRF_K + rank); ties go to the lower id."""
+    scores: dict[int, float] = {}
+    for ranked in lists:
+        for rank, ref_id in enumerate(ranked.ids, start=1):
+            scores[ref_id] = scores.get(ref_id, 0.0) + ranked.weight / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+
+def _embed_query_text(text: str):
+    from .. import embedding
+
+    try:
+        return embedding.embed_texts([text])[0]
+    except ServiceNotConfigured:
+        log.warning("no embedding model: searching references by text match only")
+        return None
+
+
+def search(*, text: str | None = None, text_embedding=None, image_embedding=None,
+           category: str | None = None, stage: str | None = None, k: int = 6) -> list[Reference]:
+    """The k references that best fit the query within the category/stage (None: any), best first,
+    each with its fused score. The text is embedded here when no text_embedding is given."""
+    from .. import db
+
+    k = validate_filters(category, stage, k)
+    text = (text or "").strip() or None
+    if text and text_embedding is None:
+        text_embedding = _embed_query_text(text)
+    text_vector, image_vector = _vector(text_embedding), _vector(image_embedding)
+    if text is None and text_vector is None and image_vector is None:
+        raise ValidationError("검색어나 이미지를 하나 이상 주세요.", code="empty_query")
+
+    limit = max(MIN_CANDIDATES, 4 * k)
+    where, params = _filters(category, stage)
+    lists: list[RankedList] = []
+    with db.connection() as conn, conn.transaction():
+        conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+                     " set_config('hnsw.ef_search', %s, true)", (str(limit),))
+        if text_vector is not None:
+            lists.append(RankedList("text→image", _vector_ranking(conn, "image_embedding", text_vector,
+                                                                 where, params, limit)))
+            lists.append(RankedList("text→caption", _vector_ranking(conn, "caption_embedding", text_vector,
+                                                                   where, params, limit)))
+        if image_vector is not None:
+            lists.append(RankedList("image→image", _vector_ranking(conn, "image_embedding", image_vector,
+                                                                  where, params, limit)))
+        if text:
+            # The artist's own words weigh as much as all the vector evidence together: an exact tag
+            # match must not drown under references that are merely near in embedding space.
+            weight = float(max(1, len(lists)))
+            lists.append(RankedList("text match", _text_ranking(conn, text, where, params, limit), weight))
+        fused = fuse(lists, k)
+        if not fused:
+            return []
+        rows = conn.execute(
+            f"SELECT id, category, stage, caption, tags, blob_name, source FROM {TABLE} WHERE id = ANY(%s)",
+            ([ref_id for ref_id, _ in fused],)).fetchall()
+    by_id = {row[0]: row for row in rows}
+    return [Reference(id=ref_id, category=by_id[ref_id][1], stage=by_id[ref_id][2], caption=by_id[ref_id][3],
+                      tags=list(by_id[ref_id][4]), blob_name=by_id[ref_id][5], score=round(score, 6),
+                      source=by_id[ref_id][6])
+            for ref_id, score in fused if ref_id in by_id]
+
+
+@dataclass
+class NewReference:
+    """One row to load (ingest)."""
+
+    category: str
+    stage: str
+    tags: list[str]
+    caption: str
+    blob_name: str
+    thumbnail_blob: str
+    sha256: str
+    source: str
+    license: str
+    width: int
+    height: int
+    image_embedding: object  # numpy (512,) float32
+    caption_embedding: object | None
+
+
+INSERT_COLUMNS = ("category", "stage", "tags", "caption", "blob_name", "thumbnail_blob", "sha256", "source",
+                  "license", "width", "height", "image_embedding", "caption_embedding")
+_COPY_TYPES = ["text", "text", "text[]", "text", "text", "text", "text", "text", "text", "int4", "int4",
+               "vector", "vector"]
+
+
+def insert_batch(conn, rows: Sequence[NewReference]) -> set[str]:
+    """Load rows in one transaction with binary COPY; rows whose sha256 is already stored are skipped.
+
+    COPY goes into a temporary staging table and moves over with ON CONFLICT DO NOTHING: a plain COPY
+    into the table would fail the whole batch on one duplicate, and an interrupted batch leaves nothing
+    behind (the transaction rolls back), so a rerun loads each row exactly once. Returns the sha256 of
+    the rows inserted.
+    """
+    if not rows:
+        return set()
+    columns = ", ".join(INSERT_COLUMNS)
+    with conn.transaction():
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS reference_staging ("
+            " category text, stage text, tags text[], caption text, blob_name text, thumbnail_blob text,"
+            " sha256 text, source text, license text, width integer, height integer,"
+            " image_embedding vector(512), caption_embedding vector(512)) ON COMMIT DELETE ROWS")
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY reference_staging ({columns}) FROM STDIN WITH (FORMAT BINARY)") as copy:
+                copy.set_types(_COPY_TYPES)
+                for row in rows:
+                    copy.write_row([getattr(row, name) for name in INSERT_COLUMNS])
+            inserted = cur.execute(
+                f"INSERT INTO {TABLE} ({columns}) SELECT DISTINCT ON (sha256) {columns} FROM reference_staging"
+                f" ORDER BY sha256 ON CONFLICT (sha256) DO NOTHING RETURNING sha256").fetchall()
+    return {row[0] for row in inserted}
+
+
+def existing_sha256(conn, digests: Sequence[str]) -> set[str]:
+    rows = conn.execute(f"SELECT sha256 FROM {TABLE} WHERE sha256 = ANY(%s)", (list(digests),)).fetchall()
+    return {row[0] for row in rows}
+
+
+def thumbnail_blobs(ids: Sequence[int]) -> dict[int, str]:
+    """Thumbnail blob names (references container) of the given references."""
+    from .. import db
+
+    if not ids:
+        return {}
+    with db.connection() as conn:
+        rows = conn.execute(f"SELECT id, thumbnail_blob FROM {TABLE} WHERE id = ANY(%s)", (list(ids),)).fetchall()
+    return dict(rows)
+
+
+def count(conn=None) -> int:
+    from .. import db
+
+    if conn is not None:
+        return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    with db.connection() as pooled:
+        return pooled.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
