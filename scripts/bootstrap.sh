@@ -51,8 +51,10 @@ apt_install() {  # apt_install PACKAGE...: Debian packages, only when root (says
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-.venv/bin/python -c "import devstack, sys; sys.exit(0 if devstack.magickwand_present() else 1)" \
-  || apt_install libmagickwand-6.q16-6
+# libmagickwand for Wand (layered PSD); imagemagick's `convert` CLI only as bench/pipeline.py's baseline.
+{ .venv/bin/python -c "import devstack, sys; sys.exit(0 if devstack.magickwand_present() else 1)" \
+    && command -v convert-im6.q16 >/dev/null; } \
+  || apt_install libmagickwand-6.q16-6 imagemagick
 
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null; then
   apt_install chromium
