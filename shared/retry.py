@@ -56,6 +56,8 @@ class RetryPolicy:
     max_retry_after: float = 60.0  # a server asking to wait longer than this: give up at once
     sleep: Callable[[float], None] = time.sleep
     random: Callable[[], float] = random.random
+    failed_message: str = UPSTREAM_FAILED_MESSAGE  # Korean, when retries are exhausted
+    rejected_message: str = UPSTREAM_REJECTED_MESSAGE  # Korean, for a non-retryable client error
 
     def backoff(self, attempt: int) -> float:
         """Exponential back-off with jitter: between half and all of base * 2^attempt (capped)."""
@@ -78,7 +80,7 @@ class RetryPolicy:
                     raise ContentFiltered() from exc
                 if failure.kind == "fatal":
                     log.warning("%s failed without retry: %s", what, failure.detail or exc)
-                    raise UpstreamError(UPSTREAM_REJECTED_MESSAGE, code="upstream_rejected",
+                    raise UpstreamError(self.rejected_message, code="upstream_rejected",
                                         details={"reason": failure.detail[:200]}) from exc
                 if failure.kind not in ("rate_limited", "transient"):
                     raise
@@ -90,7 +92,7 @@ class RetryPolicy:
                     log.warning("%s gave up after %d retries: %s", what, attempt, failure.detail or exc)
                     if failure.kind == "rate_limited":
                         raise RateLimited(retry_after=failure.retry_after) from exc
-                    raise UpstreamError(UPSTREAM_FAILED_MESSAGE) from exc
+                    raise UpstreamError(self.failed_message) from exc
                 delay = failure.retry_after if failure.retry_after is not None else self.backoff(attempt)
                 log.info("%s: %s (%s), retry %d/%d in %.2fs", what, failure.kind, failure.detail,
                          attempt + 1, self.max_retries, delay)
