@@ -38,7 +38,7 @@ _SIGNATURES = (
 
 MSG_TOO_LARGE = "이미지 파일이 너무 큽니다. {limit} 이하의 파일을 올려 주세요."
 MSG_NOT_IMAGE = "이미지 파일이 아닙니다. PNG, JPEG, WEBP, GIF 이미지만 올릴 수 있습니다."
-MSG_BOMB = "이미지 해상도가 너무 큽니다. {limit}만 화소 이하의 이미지를 올려 주세요."
+MSG_BOMB = "이미지 해상도가 너무 큽니다. {limit:,}만 화소 이하의 이미지를 올려 주세요."
 MSG_BROKEN = "이미지를 읽을 수 없습니다. 파일이 손상되지 않았는지 확인해 주세요."
 MSG_EMPTY = "올린 파일이 비어 있습니다."
 MSG_UPLOAD_NOT_FOUND = "올린 이미지를 찾을 수 없습니다. 이미지를 다시 올려 주세요."
@@ -109,7 +109,7 @@ def normalize_upload(data: bytes, *, max_bytes: int | None = None, max_side: int
     fmt = sniff_format(data)
     if fmt is None:
         raise UnsupportedMediaType(MSG_NOT_IMAGE)
-    bomb = ValidationError(MSG_BOMB.format(limit=max_pixels // 1_000_000), code="image_too_many_pixels",
+    bomb = ValidationError(MSG_BOMB.format(limit=max_pixels // 10_000), code="image_too_many_pixels",
                            details={"maxPixels": max_pixels})
     try:
         with Image.open(io.BytesIO(data), formats=[fmt]) as im:

@@ -63,7 +63,7 @@ def test_header_claiming_60000_square_is_refused_before_decoding():
         imaging.normalize_upload(data)
     assert exc.value.status == 400
     assert exc.value.code == "image_too_many_pixels"
-    assert "해상도" in exc.value.message
+    assert "해상도" in exc.value.message and "4,000만 화소" in exc.value.message  # 40 MP in Korean units
 
 
 def test_real_decodable_image_over_the_pixel_limit_is_refused():
