@@ -2,7 +2,7 @@
 # Installs everything the project needs on this machine; safe to run again (does only what changed).
 #   scripts/bootstrap.sh            runtime + dev tools (venv, npm packages, ImageMagick library)
 #   scripts/bootstrap.sh --export   + export-time tools (torch CPU, transformers) for the KoCLIP export
-#   scripts/bootstrap.sh --browser  + Debian's Chromium for the end-to-end tests
+#   scripts/bootstrap.sh --browser  + Debian's Chromium (and a CJK font) for the end-to-end tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +56,10 @@ apt_install() {  # apt_install PACKAGE...: Debian packages, only when root (says
     && command -v convert-im6.q16 >/dev/null; } \
   || apt_install libmagickwand-6.q16-6 imagemagick
 
-if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null; then
-  apt_install chromium
+if [ "$want_browser" = 1 ]; then
+  browser_pkgs=()
+  command -v chromium >/dev/null || browser_pkgs+=(chromium)
+  # Korean glyphs for the site's screenshots (without a CJK font Hangul renders as boxes)
+  fc-list 2>/dev/null | grep -qi "cjk" || browser_pkgs+=(fonts-noto-cjk)
+  [ "${#browser_pkgs[@]}" = 0 ] || apt_install "${browser_pkgs[@]}"
 fi
