@@ -9,6 +9,8 @@ Sections (one function each, returning rows; add a section by adding a function 
               encodes, versus the original service's `convert in.png out.psd` subprocess
               (single layer, ImageMagick's CLI); goal: layered PSD within 0.8 s at 1024x1536
   importtime  `python -X importtime -c "import function_app"` total; goal: under 0.5 s
+  generation  per-stage latency of one offline generation (the step functions of shared/generation.py
+              in process, private Azurite + PostgreSQL, tiny model, local providers)
 
 Times are medians of warm runs (the first call of a process, which loads libMagickWand, is shown
 apart). Nothing here asserts: the numbers are printed for people to read.
@@ -137,9 +139,17 @@ def importtime_section(repeats: int = 3, **_) -> list[Row]:
                 f"best of {len(totals)} (worst {worst:.3f} s); goal {IMPORT_GOAL_S} s: {verdict}")]
 
 
+def generation_section(**kwargs) -> list[Row]:
+    """Per-stage latency of one offline generation (bench/generation_stages.py)."""
+    from bench.generation_stages import generation_section as run
+
+    return run(**kwargs)
+
+
 SECTIONS: dict[str, Callable[..., list[Row]]] = {
     "psd": psd_section,
     "importtime": importtime_section,
+    "generation": generation_section,
 }
 
 

@@ -1,0 +1,135 @@
+"""The `generation` section of bench/pipeline.py: per-stage latency of one offline generation.
+
+Starts a private stack (Azurite + embedded PostgreSQL in a temporary folder, on free loopback
+ports), exports the tiny test KoCLIP model, loads the sample references when the loader is present,
+and runs the step functions of shared/generation.py in process, in the order the orchestration runs
+them, with the offline providers (local prompt composer, local renderer). The first generation of the
+process (model/session loads, first Wand call) is shown apart from the median of the warm ones.
+Each generation uses a new instance id, so nothing is served from a previous run's blobs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+STAGES = ("embed_query", "search_references", "write_prompt", "generate_image", "make_layers", "store_outputs")
+
+
+@contextmanager
+def private_stack():
+    """Env values of a throwaway Azurite + PostgreSQL (+ the tiny model), stopped afterwards."""
+    import devstack
+    from scripts import export_koclip
+    from shared import config
+    from shared.db import migrate
+
+    root = Path(tempfile.mkdtemp(prefix="bench-generation-"))
+    ports = (devstack.free_port(), devstack.free_port(), devstack.free_port())
+    azurite = devstack.start_azurite(root / "azurite", ports)
+    pgdata = root / "postgres"
+    try:
+        _, uri = devstack.start_postgres(pgdata)
+        migrate(uri)
+        model = export_koclip.export_tiny(root / "koclip-tiny", log=lambda *_: None)
+        yield {
+            "AzureWebJobsStorage": config.azurite_connection_string(*ports),
+            "POSTGRES_URL": uri,
+            "EMBEDDING_MODEL_DIR": str(model.output),
+            "EMBEDDING_PRECISION": "int8",
+            "PROMPT_PROVIDER": "local",
+            "IMAGE_PROVIDER": "local",
+        }
+    finally:
+        devstack.stop_postgres(pgdata)
+        azurite.terminate()
+        azurite.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def load_samples() -> int:
+    """Ingest the sample reference set when the loader exists; how many references are stored."""
+    from shared import references
+
+    try:
+        from shared.references import ingest
+    except ImportError:
+        return references.count()
+    run = getattr(ingest, "ingest_samples", None)
+    if run is not None:
+        run()
+    return references.count()
+
+
+def one_generation(request: dict) -> dict[str, float]:
+    """Seconds per stage of one generation, run exactly as the activities run the steps."""
+    from shared import generation
+
+    instance_id = f"bench-{uuid.uuid4().hex}"
+    seconds: dict[str, float] = {}
+
+    def step(name, **payload):
+        t0 = time.perf_counter()
+        result = generation.STEP_FUNCTIONS[name](**payload)
+        seconds[name] = time.perf_counter() - t0
+        return result
+
+    embeddings = step("embed_query", request=request)
+    refs = step("search_references", request=request, embeddings=embeddings)["references"]
+    draft = step("write_prompt", request=request, references=refs)["draft"]
+    images = step("generate_image", instance_id=instance_id, request=request, prompt=draft["prompt"],
+                  references=refs)["images"]
+    layered = [step("make_layers", instance_id=instance_id, image=image) for image in images]
+    step("store_outputs", instance_id=instance_id, request=request, draft=draft, prompt=draft["prompt"],
+         references=refs, images=[part["image"] for part in layered], layers=layered[0]["layers"],
+         timings={k: round(v * 1000) for k, v in seconds.items()}, warnings=[])
+    seconds["total"] = sum(seconds.values())
+    seconds["references found"] = len(refs)
+    return seconds
+
+
+def generation_section(width: int = 1024, height: int = 1536, repeats: int = 3, **_) -> list:
+    from bench.pipeline import Row
+    from shared import catalog, config, db, embedding, storage
+
+    aspect = next((a for a in catalog.ASPECTS if (a.width, a.height) == (width, height)), None)
+    if aspect is None:
+        return [Row("generation", f"no aspect of {width}x{height}", 0.0, "choose 1024x1536, 1024x1024 or 1536x1024")]
+    request = {"category": "국내명소", "stage": "채색 명암", "keywords": "경복궁, 봄, 벚꽃",
+               "description": "해 질 녘 경복궁 근정전 앞마당, 벚꽃이 흩날린다", "upload_id": None,
+               "aspect": aspect.value, "variations": 1, "review": False, "prompt": None, "user_id": "bench"}
+    saved = dict(os.environ)
+    rows = []
+    with private_stack() as env:
+        os.environ.update(env)
+        config.reset_settings()
+        storage.reset()
+        embedding.reset()
+        db.close_pool()
+        try:
+            found = load_samples()
+            # A different description each run: the query embedding cache must not answer.
+            first = one_generation({**request, "description": request["description"] + " (0)"})
+            warm = [one_generation({**request, "description": request["description"] + f" ({n})"})
+                    for n in range(1, max(1, repeats) + 1)]
+        finally:
+            db.close_pool()
+            storage.reset()
+            embedding.reset()
+            os.environ.clear()
+            os.environ.update(saved)
+            config.reset_settings()
+    size = f"{width}x{height}"
+    for stage in (*STAGES, "total"):
+        median = statistics.median(run[stage] for run in warm)
+        note = f"median of {len(warm)} warm; first run {first[stage] * 1000:.0f} ms"
+        if stage == "search_references":
+            note += f"; {int(warm[-1]['references found'])} used of {found} stored"
+        rows.append(Row("generation", f"{stage} ({size})", median, note))
+    return rows
