@@ -80,3 +80,11 @@ def pytest_configure(config):
 
 
 from tests.fixtures_model import embedding_env, tiny_model, tiny_model_dir  # noqa: E402,F401  (shared fixtures)
+from tests.fixtures_app import (  # noqa: E402,F401  (the real app on devhost, for integration and e2e tests)
+    app_host,
+    app_host_env,
+    azure_host,
+    fake_openai,
+    sample_references,
+    start_app_host,
+)

@@ -62,7 +62,7 @@ def test_unknown_upload_is_404(app_host):
 
 
 def test_malformed_json_is_400(app_host):
-    _error(_post(app_host, data=b'{"category": "음식",', headers={"Content-Type": "application/json"}),
+    _error(_post(app_host, data='{"category": "음식",'.encode(), headers={"Content-Type": "application/json"}),
            400, "malformed_json")
     _error(_post(app_host, data=b'["a", "list"]', headers={"Content-Type": "application/json"}),
            400, "malformed_json")

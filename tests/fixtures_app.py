@@ -1,0 +1,141 @@
+"""Session fixtures that run the REAL app (project root as app dir) on devhost over HTTP, against the
+session's Azurite and embedded PostgreSQL, with the tiny exported KoCLIP model and the sample
+references loaded. Imported by tests/conftest.py.
+
+- `app_host`: offline providers (the README's defaults), REVIEW_TIMEOUT_SECONDS=20, use_draft.
+- `fake_openai`: tests/fakes/openai_server.py on 127.0.0.1 (scriptable 429 / 500 / content filter).
+- `azure_host`: a second devhost whose prompt writer and image generator are the Azure OpenAI
+  providers pointed at `fake_openai`.
+- `start_app_host(**env)`: a further devhost with other settings (stopped at the end of the session).
+
+Each yields an AppHost: base_url, env (what the host process got) and the devhost handle (logs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+REVIEW_TIMEOUT_SECONDS = 20
+
+
+@dataclass
+class AppHost:
+    base_url: str
+    env: dict
+    devhost: object  # devhost.testing.DevHost
+
+    def log_text(self) -> str:
+        return self.devhost.log_text()
+
+
+@pytest.fixture(scope="session")
+def sample_references(stack_env, tiny_model_dir) -> int:
+    """The sample reference set loaded into the session's stack (images in Azurite, rows with
+    embeddings of the tiny model in PostgreSQL); how many references are stored."""
+    import os
+
+    from shared import config, db, embedding, storage
+
+    saved = {k: os.environ.get(k) for k in (*stack_env, "EMBEDDING_MODEL_DIR", "EMBEDDING_PRECISION")}
+    os.environ.update({**stack_env, "EMBEDDING_MODEL_DIR": str(tiny_model_dir), "EMBEDDING_PRECISION": "fp32"})
+    for reset in (config.reset_settings, storage.reset, embedding.reset, db.close_pool):
+        reset()
+    try:
+        from shared.references import count
+
+        from shared.references import ingest
+
+        load = getattr(ingest, "ingest_samples", None)
+        if load is not None:  # until the sample set lands, generations run without references
+            load()
+        return count()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        for reset in (config.reset_settings, storage.reset, embedding.reset, db.close_pool):
+            reset()
+
+
+@pytest.fixture(scope="session")
+def app_host_env(stack_env, tiny_model_dir) -> dict:
+    """Settings of the offline app host: every one that matters is explicit, so a developer's
+    local.settings.json cannot change what the tests run."""
+    return {
+        **stack_env,
+        "EMBEDDING_MODEL_DIR": str(tiny_model_dir),
+        "EMBEDDING_PRECISION": "fp32",
+        "PROMPT_PROVIDER": "local",
+        "IMAGE_PROVIDER": "local",
+        "REVIEW_TIMEOUT_SECONDS": str(REVIEW_TIMEOUT_SECONDS),
+        "REVIEW_TIMEOUT_OUTCOME": "use_draft",
+        "LOCAL_USER_ID": "local-user",
+        "SPEECH_REGION": "",
+        "SPEECH_KEY": "",
+        "SPEECH_RESOURCE_ID": "",
+        "DEVHOST_BLOB_POLL_SECONDS": "0.5",
+    }
+
+
+@pytest.fixture(scope="session")
+def start_app_host(tmp_path_factory, app_host_env, sample_references) -> Callable[..., AppHost]:
+    """Start a devhost on the real app with app_host_env plus `overrides`; all stop at session end."""
+    from devhost.testing import DevHost
+
+    from shared.config import PROJECT_ROOT
+
+    started: list[DevHost] = []
+
+    def start(**overrides: str) -> AppHost:
+        env = {**app_host_env, **{k: str(v) for k, v in overrides.items()}}
+        host = DevHost(app_dir=PROJECT_ROOT, data_dir=tmp_path_factory.mktemp("devhost"), env=env,
+                       startup_timeout=120)
+        host.start()
+        started.append(host)
+        return AppHost(base_url=host.base_url, env=env, devhost=host)
+
+    yield start
+    for host in reversed(started):
+        host.stop()
+
+
+@pytest.fixture(scope="session")
+def app_host(start_app_host) -> AppHost:
+    """The real app on devhost with the offline providers."""
+    return start_app_host()
+
+
+@pytest.fixture(scope="session")
+def fake_openai():
+    """Our local server speaking the Azure OpenAI API; tests script its failures."""
+    from tests.fakes.openai_server import FakeOpenAIServer
+
+    server = FakeOpenAIServer().start()
+    yield server
+    server.stop()
+
+
+def azure_openai_env(fake) -> dict:
+    """Settings that point both providers at the fake Azure OpenAI endpoint."""
+    return {
+        "PROMPT_PROVIDER": "azure_openai",
+        "IMAGE_PROVIDER": "azure_openai",
+        "AZURE_OPENAI_ENDPOINT": fake.azure_endpoint,
+        "AZURE_OPENAI_API_KEY": fake.api_key,
+        "AZURE_OPENAI_CHAT_DEPLOYMENT": "gpt-4.1",
+        "AZURE_OPENAI_IMAGE_DEPLOYMENT": "gpt-image-1",
+        "IMAGE_MODEL_FAMILY": "gpt-image",
+        "PROVIDER_MAX_RETRIES": "3",
+        "PROVIDER_TIMEOUT_SECONDS": "20",
+    }
+
+
+@pytest.fixture(scope="session")
+def azure_host(start_app_host, fake_openai) -> AppHost:
+    """The real app on devhost with the Azure OpenAI providers pointed at `fake_openai`."""
+    return start_app_host(**azure_openai_env(fake_openai))
