@@ -6,7 +6,9 @@
 set -eu
 cd "$(dirname "$0")/../.."
 
-if [ "$(azd env get-value BLOB_EVENT_SUBSCRIPTION_ENABLED 2>/dev/null || true)" = "true" ]; then
+# azd passes the environment's values to hooks as variables; CI can also set it as a repository variable.
+if [ "${BLOB_EVENT_SUBSCRIPTION_ENABLED:-}" = "true" ] ||
+   [ "$(azd env get-value BLOB_EVENT_SUBSCRIPTION_ENABLED 2>/dev/null || true)" = "true" ]; then
   echo "batch-in Event Grid subscription: already enabled"
   exit 0
 fi
