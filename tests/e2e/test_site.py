@@ -1,0 +1,314 @@
+"""The site in headless Chromium against devhost running the real app with the offline providers.
+
+Each test leaves a full-page screenshot (and the console log) under artifacts/e2e/; every test fails
+on a console error or an uncaught page error (see conftest.py)."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from shared import catalog
+from tests.e2e.helpers import drop_file, paste_file, photo_bytes, seen_stages, track_stages
+
+pytestmark = pytest.mark.e2e
+
+GENERATION_TIMEOUT = 120_000  # ms: a safety stop, the offline generation takes a few seconds
+STEP_ORDER = [value for value, _, _ in catalog.STEPS]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def open_site(page):
+    page.goto("/")
+    page.wait_for_selector("html[data-ready]")
+    expect(page.locator("#submit")).to_be_enabled()
+
+
+def choose(page, group: str, label: str):
+    page.locator(f"#{group}-options label.choice", has_text=re.compile(rf"^{re.escape(label)}")).click()
+
+
+def checked_value(page, name: str) -> str:
+    return page.eval_on_selector(f'input[name="{name}"]:checked', "e => e.value")
+
+
+def wait_for_result(page):
+    expect(page.locator("#result-body")).to_be_visible(timeout=GENERATION_TIMEOUT)
+    expect(page.locator("#submit")).to_be_enabled(timeout=GENERATION_TIMEOUT)
+
+
+# ------------------------------------------------------------------------------------------------
+
+def test_form_comes_from_the_catalog_and_works_on_a_phone(phone_page, artifacts_dir):
+    page = phone_page
+    open_site(page)
+
+    categories = page.locator("#category-options label.choice")
+    expect(categories).to_have_text([c.label for c in catalog.CATEGORIES])
+    values = page.eval_on_selector_all('input[name="category"]', "els => els.map(e => e.value)")
+    assert values == [c.value for c in catalog.CATEGORIES]
+    expect(page.locator("#stage-options label.choice")).to_have_text([s.label for s in catalog.STAGES])
+    stage_values = page.eval_on_selector_all('input[name="stage"]', "els => els.map(e => e.value)")
+    assert stage_values == [s.value for s in catalog.STAGES]  # "채색 기본", not the label "채색(기본)"
+    choose(page, "stage", "채색(기본)")
+    assert checked_value(page, "stage") == "채색 기본"
+    expect(page.locator("#aspect-options .choice-label")).to_have_text(["정사각", "세로 스트립", "가로"])
+    assert checked_value(page, "aspect") == catalog.DEFAULT_ASPECT
+    expect(page.locator("#variation-options label.choice")).to_have_count(catalog.MAX_VARIATIONS)
+
+    # Keyboard: the description grows to six lines, Shift+Enter breaks the line, Enter submits.
+    description = page.locator("#description")
+    description.click()
+    start_height = description.bounding_box()["height"]
+    for i in range(10):
+        description.type(f"{i + 1}번째 줄")
+        description.press("Shift+Enter")
+    assert description.input_value().count("\n") == 10
+    grown = description.bounding_box()["height"]
+    assert grown > start_height * 2
+    line = float(page.eval_on_selector("#description", "e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert grown <= line * 6 + 40  # stops at six lines, then scrolls
+    expect(page.locator("#description-count")).to_have_text(f"{len(description.input_value())} / 500")
+    description.press("Enter")  # submits: keywords are missing, so the form says so in Korean
+    expect(page.locator("#form-error")).to_have_text("키워드를 입력해 주세요.")
+    expect(page.locator("#keywords")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#keywords")).to_be_focused()
+
+    # Microphone: the offline stack has no speech token, so the browser's own recognition is used
+    # when Chromium has it; otherwise the button is disabled with the reason shown.
+    mic = page.locator("#mic")
+    page.wait_for_function("() => document.getElementById('mic').dataset.mode || document.getElementById('mic-status').textContent")
+    if mic.is_disabled():
+        expect(page.locator("#mic-status")).to_contain_text("음성 입력")
+    else:
+        assert mic.get_attribute("data-mode") == "browser"
+
+    # Nothing overflows the phone's width.
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.screenshot(path=str(artifacts_dir / "e2e" / "phone_form.png"), full_page=True)
+
+
+def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, artifacts_dir, tmp_path):
+    from psd_tools import PSDImage
+
+    open_site(page)
+    status_requests: list[tuple[float, str]] = []
+    page.on("request", lambda r: status_requests.append((time.monotonic(), r.url))
+            if "/runtime/webhooks/durabletask/instances/" in r.url and r.method == "GET" else None)
+    status_responses: list[dict] = []
+    page.on("response", lambda r: status_responses.append({"t": time.monotonic(), "retry": r.headers.get("retry-after")})
+            if "/runtime/webhooks/durabletask/instances/" in r.url and r.request.method == "GET" else None)
+
+    choose(page, "category", "명소")
+    choose(page, "stage", "채색(명암)")
+    keywords = "경복궁, 겨울 밤, <b>눈</b>"  # markup must stay text
+    page.fill("#keywords", keywords)
+    page.fill("#description", "눈이 소복이 쌓인 근정전 앞마당, 가로등 불빛이 은은한 밤")
+    page.set_input_files("#photo-input", files=[{"name": "궁궐.png", "mimeType": "image/png",
+                                                 "buffer": photo_bytes()}])
+    expect(page.locator("#photo-preview")).to_be_visible()
+    expect(page.locator("#photo-name")).to_have_text("궁궐.png")
+    expect(page.locator("#photo-state")).to_contain_text("올림 완료", timeout=30_000)
+    choose(page, "aspect", "정사각")
+    choose(page, "variation", "2장")
+    track_stages(page)
+
+    with page.expect_request(lambda r: r.url.endswith("/api/generations") and r.method == "POST") as posted:
+        page.click("#submit")
+    body = posted.value.post_data_json
+    assert body["category"] == "국내명소" and body["stage"] == "채색 명암"
+    assert body["keywords"] == keywords and body["aspect"] == "square" and body["variations"] == 2
+    assert re.fullmatch(r"[0-9a-f]+", body["uploadId"]) and body["review"] is False
+
+    expect(page.locator("#progress")).to_be_visible()
+    expect(page.locator("#cancel")).to_be_visible()
+    wait_for_result(page)
+
+    stages, labels = seen_stages(page)
+    running = [s for s in stages if s not in ("queued", "done")]
+    assert len(running) >= 2, stages  # the stage advanced while we watched
+    assert [STEP_ORDER.index(s) for s in stages] == sorted(STEP_ORDER.index(s) for s in stages), stages
+    assert all(HANGUL.search(label) for label in labels), labels
+
+    # Results: two images, PNG/PSD links through /api/assets with ?download=1, the layer names.
+    figures = page.locator("#result-images figure")
+    expect(figures).to_have_count(2)
+    for img in page.locator("#result-images img").all():
+        expect(img).to_have_attribute("src", re.compile(r"/api/assets/outputs/.+\.png$"))
+    page.wait_for_function("() => [...document.querySelectorAll('#result-images img')].every(i => i.complete && i.naturalWidth > 0)")
+    psd_link = figures.first.get_by_role("link", name="PSD 내려받기")
+    expect(psd_link).to_have_attribute("href", re.compile(r"/api/assets/outputs/.+\.psd\?download=1$"))
+    expect(figures.first.get_by_role("link", name="PNG 내려받기")).to_have_attribute(
+        "href", re.compile(r"/api/assets/outputs/.+\.png\?download=1$"))
+    layer_names = page.locator("#layer-list li").all_text_contents()
+    assert set(layer_names) == {"완성", "기본 채색", "명암", "선화"}, layer_names
+    page.screenshot(path=str(artifacts_dir / "e2e" / "result_desktop.png"), full_page=True)
+
+    with page.expect_download() as download_info:
+        psd_link.click()
+    target = tmp_path / "result.psd"
+    download_info.value.save_as(target)
+    psd = PSDImage.open(target)
+    assert psd.size == (1024, 1024)
+    assert {layer.name for layer in psd} == set(layer_names)
+
+    # Polling honoured Retry-After and stopped at the terminal state.
+    assert status_requests
+    time.sleep(2.5)
+    after = [t for t, _ in status_requests if t > status_responses[-1]["t"] + 0.05]
+    assert not after, "polling went on after the generation ended"
+    for previous, following in zip(status_responses, [t for t, _ in status_requests][1:]):
+        if previous["retry"]:
+            assert following - previous["t"] >= float(previous["retry"]) * 0.9
+
+    # History: after a reload the generation is there, with working links, and the text is text.
+    instance = page.get_attribute("#result", "data-instance")
+    assert instance
+    page.reload()
+    page.wait_for_selector("html[data-ready]")
+    item = page.locator(f'#history-list li[data-instance="{instance}"]')
+    expect(item).to_be_visible()
+    expect(item.locator(".history-meta")).to_contain_text("채색(명암)")
+    assert page.locator("#history-list b").count() == 0
+    expect(item.get_by_role("link", name="PSD")).to_have_attribute("href", re.compile(r"^/api/assets/.+\?download=1$"))
+    thumb = item.locator("img")
+    expect(thumb).to_have_attribute("src", re.compile(r"/api/assets/"))
+    page.wait_for_function("(id) => { const i = document.querySelector(`#history-list li[data-instance='${id}'] img`);"
+                           " return i && i.complete && i.naturalWidth > 0; }", arg=instance)
+    item.locator("button.history-open").click()
+    expect(page.locator("#result-images figure")).to_have_count(2)
+    with page.expect_download() as again:
+        item.get_by_role("link", name="PNG").click()
+    png_path = tmp_path / "again.png"
+    again.value.save_as(png_path)
+    from PIL import Image
+    with Image.open(png_path) as picture:
+        assert picture.format == "PNG" and picture.size == (1024, 1024)
+
+
+def test_review_the_prompt_edit_it_and_generate(page, artifacts_dir):
+    open_site(page)
+    choose(page, "category", "음식")
+    choose(page, "stage", "스케치")
+    page.fill("#keywords", "비빔밥, 놋그릇")
+    page.fill("#description", "나무 식탁 위 비빔밥 한 그릇")
+    page.focus("#description")
+    paste_file(page, photo_bytes(colour=(200, 170, 120)), name="붙여넣기.png")
+    expect(page.locator("#photo-preview")).to_be_visible()
+    expect(page.locator("#photo-state")).to_contain_text("올림 완료", timeout=30_000)
+    assert page.locator("#description").input_value() == "나무 식탁 위 비빔밥 한 그릇"  # the paste did not leak text
+    page.locator("label.switch").click()
+    expect(page.locator("#review")).to_be_checked()
+    page.click("#submit")
+
+    review = page.locator("#review-box")
+    expect(review).to_be_visible(timeout=GENERATION_TIMEOUT)
+    prompt_box = page.locator("#review-prompt")
+    draft = prompt_box.input_value()
+    assert len(draft) > 20
+    expect(prompt_box).to_be_focused()
+    edited = draft + ", a tiny red paper lantern hanging above the table"
+    prompt_box.fill(edited)
+    page.screenshot(path=str(artifacts_dir / "e2e" / "review_prompt.png"), full_page=True)
+    with page.expect_request(lambda r: "prompt_approved" in r.url and r.method == "POST") as sent:
+        page.click("#approve")
+    assert sent.value.post_data_json == {"prompt": edited}
+    expect(review).to_be_hidden()
+    wait_for_result(page)
+    expect(page.locator("#result-prompt")).to_have_text(edited)
+    expect(page.locator("#result-images figure")).to_have_count(1)
+
+
+def test_cancel_a_running_generation(page):
+    open_site(page)
+    page.fill("#keywords", "한옥 마을, 골목")
+    page.locator("label.switch").click()  # the review step holds the generation until we act
+    page.click("#submit")
+    expect(page.locator("#review-box")).to_be_visible(timeout=GENERATION_TIMEOUT)
+    with page.expect_request(lambda r: "/terminate" in r.url and r.method == "POST") as terminated:
+        page.click("#cancel")
+    assert "reason=" in terminated.value.url
+    expect(page.locator("#progress")).to_have_attribute("data-state", "terminated", timeout=30_000)
+    expect(page.locator("#stage-label")).to_have_text("생성을 취소했습니다.")
+    expect(page.locator("#cancel")).to_be_hidden()
+    expect(page.locator("#review-box")).to_be_hidden()
+    expect(page.locator("#submit")).to_be_enabled()
+    expect(page.locator("#result-empty")).to_be_visible()
+
+
+def test_photo_by_drop_and_an_oversize_photo_refused_before_upload(page):
+    open_site(page)
+    uploads: list[str] = []
+    page.on("request", lambda r: uploads.append(r.url) if "/api/uploads" in r.url else None)
+
+    drop_file(page, photo_bytes(), name="끌어다놓기.png")
+    expect(page.locator("#photo-name")).to_have_text("끌어다놓기.png")
+    expect(page.locator("#photo-state")).to_contain_text("올림 완료", timeout=30_000)
+    assert len(uploads) == 1
+    page.click("#photo-remove")
+    expect(page.locator("#photo-preview")).to_be_hidden()
+    expect(page.locator("#photo-pick")).to_be_focused()
+
+    big = b"\xff\xd8\xff\xe0" + b"\0" * (10 * 1024 * 1024 + 1)
+    page.set_input_files("#photo-input", files=[{"name": "큰사진.jpg", "mimeType": "image/jpeg", "buffer": big}])
+    expect(page.locator("#photo-error")).to_contain_text("10MB 이하")
+    expect(page.locator("#photo-preview")).to_be_hidden()
+    page.set_input_files("#photo-input", files=[{"name": "문서.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}])
+    expect(page.locator("#photo-error")).to_contain_text("JPG, PNG, WebP")
+    page.wait_for_timeout(300)
+    assert len(uploads) == 1, uploads  # neither refused file was sent
+
+
+def test_server_validation_error_is_shown_in_korean(page, console):
+    console.allow("/api/generations", 400)
+    open_site(page)
+    page.fill("#keywords", "부산 해운대")
+    # Bypass the page's own limit, as a script or an old page could: the server must refuse in Korean.
+    page.eval_on_selector("#description", "e => e.removeAttribute('maxlength')")
+    page.fill("#description", "바다" * 260)
+    with page.expect_response(lambda r: r.url.endswith("/api/generations")) as answered:
+        page.click("#submit")
+    assert answered.value.status == 400
+    server_message = answered.value.json()["error"]["message"]
+    error = page.locator("#form-error")
+    expect(error).to_have_text(server_message)
+    assert HANGUL.search(server_message)
+    expect(page.locator("#description")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#description-count")).to_have_class(re.compile("over"))
+    expect(page.locator("#submit")).to_be_enabled()
+    assert "Traceback" not in page.content()
+
+
+def test_rate_limit_refusal_and_network_errors_read_as_plain_korean(page, console):
+    """The offline providers never refuse or throttle, so these answers are staged in the browser."""
+    console.allow("/api/generations", 429)
+    console.allow("/api/generations", "net::ERR_")
+    open_site(page)
+    page.fill("#keywords", "제주 돌담")
+
+    page.route("**/api/generations", lambda route: route.fulfill(
+        status=429, headers={"Retry-After": "30", "Content-Type": "application/json"},
+        body='{"error": {"code": "rate_limited", "message": "Too Many Requests"}}'))
+    page.click("#submit")
+    expect(page.locator("#form-error")).to_have_text("요청이 많아 잠시 후 다시 시도해 주세요.")
+
+    page.unroute("**/api/generations")
+    page.route("**/api/generations", lambda route: route.abort("connectionrefused"))
+    page.click("#submit")
+    expect(page.locator("#form-error")).to_contain_text("서버에 연결할 수 없습니다")
+
+    page.unroute("**/api/generations")
+    page.route("**/runtime/webhooks/durabletask/instances/**", lambda route: route.fulfill(
+        status=200, content_type="application/json",
+        body='{"runtimeStatus": "Failed", "output": "Traceback (most recent call last): ...",'
+             ' "customStatus": {"stage": "failed", "error": {"code": "content_filtered",'
+             ' "message": "요청한 내용이 안전 정책에 걸려 이미지를 만들 수 없습니다."}}}'))
+    page.click("#submit")
+    expect(page.locator("#job-error")).to_have_text("요청한 내용이 안전 정책에 걸려 이미지를 만들 수 없습니다.")
+    assert "Traceback" not in page.locator("body").inner_text()
+    expect(page.locator("#progress")).to_have_attribute("data-state", "failed")
