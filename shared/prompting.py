@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from . import catalog, glossary
 from .config import Settings
-from .errors import ContentFiltered, UpstreamError
+from .errors import AppError, ContentFiltered, UpstreamError
 from .models import GenerationRequest, PromptDraft, Reference
 from .providers import register_prompt_writer
 from .retry import RetryPolicy
@@ -219,14 +219,34 @@ def data_url(data: bytes) -> str:
     return f"data:{sniff_image_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+MAX_CHAT_IMAGE_BYTES = 1_500_000
+MAX_CHAT_IMAGE_SIDE = 1024
+
+
+def chat_image(data: bytes) -> bytes:
+    """The image as sent to the chat model: as is when small, else at most 1024 px as JPEG (the model
+    sees at most about that much detail; big data URLs only cost time and tokens)."""
+    if len(data) <= MAX_CHAT_IMAGE_BYTES:
+        return data
+    import io
+
+    from .imagegen import open_image
+
+    image = open_image(data)
+    image.thumbnail((MAX_CHAT_IMAGE_SIDE, MAX_CHAT_IMAGE_SIDE))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
 def build_messages(request: GenerationRequest, references: list[Reference],
                    images: list[bytes]) -> list[dict]:
     has_photo = bool(request.upload_id) and bool(images)
     content: list[dict] = [{"type": "text", "text": request_data_block(request, references, has_photo)}]
     for index, image in enumerate(images[:MAX_IMAGES]):
         try:
-            url = data_url(image)
-        except ValueError:
+            url = data_url(chat_image(image))
+        except (ValueError, AppError):
             log.warning("skipping image %d: unknown format", index)
             continue
         detail = "high" if (has_photo and index == 0) else "low"

@@ -509,3 +509,29 @@ class FakeOpenAIServer:
     def delay_next(self, count: int = 1, *, seconds: float, api: str | None = None) -> None:
         """Answer normally but only after `seconds` (longer than the client's timeout: a timeout)."""
         self._push(count, Scripted("delay", api, 200, seconds=seconds))
+
+
+def main(argv=None) -> None:
+    """`python -m tests.fakes.openai_server [--port N]`: serve until interrupted (manual runs, devhost).
+    Point the app at it with AZURE_OPENAI_ENDPOINT=<url>, AZURE_OPENAI_API_KEY=test-azure-key,
+    SPEECH_ENDPOINT=<url>, SPEECH_KEY=test-speech-key, SPEECH_REGION=<any>."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    server = FakeOpenAIServer()
+    httpd = ThreadingHTTPServer(("127.0.0.1", args.port), _Handler)
+    httpd.daemon_threads = True
+    httpd.state = server.state  # type: ignore[attr-defined]
+    print(f"fake Azure OpenAI / Speech STS on http://127.0.0.1:{httpd.server_address[1]}", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -161,3 +161,22 @@ def test_parse_draft_validates():
         with pytest.raises(UpstreamError) as info:
             parse_draft(bad, "openai", "배경")
         assert info.value.code == "invalid_model_output"
+
+
+def test_big_images_are_shrunk_for_the_chat_model():
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    noise = np.random.default_rng(0).integers(0, 255, (1600, 1200, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noise).save(buf, "PNG")
+    big = buf.getvalue()
+    assert len(big) > 1_500_000
+    (part,) = build_messages(request(upload_id="u"), [], [big])[1]["content"][1:]
+    head, data = part["image_url"]["url"].split(",", 1)
+    assert head == "data:image/jpeg;base64"
+    sent = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert max(sent.size) == 1024 and sent.size == (768, 1024)
