@@ -180,3 +180,17 @@ def test_big_images_are_shrunk_for_the_chat_model():
     assert head == "data:image/jpeg;base64"
     sent = Image.open(io.BytesIO(base64.b64decode(data)))
     assert max(sent.size) == 1024 and sent.size == (768, 1024)
+
+
+def test_provider_modules_import_no_heavy_sdks_at_load():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, shared.providers, shared.prompting, shared.imagegen, shared.speech, shared.retry, "
+            "functions.speech_token; "
+            "print(','.join(m for m in ('openai', 'httpx2', 'numpy', 'PIL', 'azure.identity') "
+            "if m in sys.modules))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
