@@ -127,6 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body, headers: dict | None = None, content_type="application/json"):
         raw = body if isinstance(body, bytes) else (
             body.encode() if isinstance(body, str) else json.dumps(body).encode())
+        self._record.answered = status  # before sending: the client may look as soon as it has the answer
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -138,7 +139,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(raw)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        self._record.answered = status
 
     def _error(self, status: int, message: str, code: str | None = None, *, type_="invalid_request_error",
                param=None, headers=None):
@@ -190,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
             if scripted.kind == "delay":
                 time.sleep(scripted.seconds)
             elif scripted.kind != "completion_filter":
-                return self._scripted_failure(scripted, api)
+                return self._scripted_failure(scripted, api, flavour)
         if api == "sts":
             return self._issue_token()
         payload = record.json
@@ -226,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- scripted failures ---------------------------------------------------------------------------
 
-    def _scripted_failure(self, item: Scripted, api: str):
+    def _scripted_failure(self, item: Scripted, api: str, flavour: str = "azure"):
         if item.kind == "rate_limit":
             headers = {}
             wait = item.retry_after
@@ -262,6 +262,12 @@ class _Handler(BaseHTTPRequestHandler):
                             "jailbreak": {"filtered": False, "detected": False},
                         },
                     },
+                }})
+            if flavour == "openai":  # OpenAI's own image moderation refusal
+                return self._send(400, {"error": {
+                    "code": "moderation_blocked", "param": None, "type": "image_generation_user_error",
+                    "message": "Your request was rejected by the safety system. If you believe this is an "
+                               "error, contact us at help.openai.com and include the request ID.",
                 }})
             return self._send(400, {"error": {
                 "code": "content_policy_violation",

@@ -377,3 +377,14 @@ def test_image_repeated_503_gives_upstream_error(server):
     assert len(server.requests) == 4 and len(sleeps) == 3
     for attempt, slept in enumerate(sleeps):  # base 1 s doubling, jittered into [half, full]
         assert 0.5 * 2 ** attempt <= slept <= 2 ** attempt
+
+
+def test_openai_image_moderation_block_is_content_filtered(server):
+    sleeps = Sleeps()
+    generator = OpenAIImageGenerator(openai_settings(server), "openai", sleep=sleeps)
+    server.content_filter_next(1, api="images")
+    with pytest.raises(ContentFiltered) as info:
+        generator.generate("x", catalog.aspect("square"), 2, stage="배경", source_image=None)
+    (sent,) = server.requests
+    assert sent.answered == 400 and sent.path == "/v1/images/generations"
+    assert sleeps == [] and info.value.status == 422
