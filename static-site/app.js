@@ -14,6 +14,7 @@ const ACCEPTED_TYPES = new Set(["image/jpeg", "image/png", "image/webp"]);
 const DESCRIPTION_MAX_LINES = 6;
 const HIDDEN_STEPS = new Set(["queued", "failed", "cancelled"]);
 const HANGUL = /[\u3131-\u318e\uac00-\ud7a3]/;
+const EMPTY_TEXT = "장면을 설명하고 '배경 생성'을 누르면 여기에 결과가 나타납니다.";
 
 const state = {
   catalog: null,
@@ -34,7 +35,7 @@ function bindElements() {
     "aspect-options", "variation-options", "review", "form-error", "submit", "progress", "cancel",
     "stage-label", "progress-bar", "progress-fill", "steps", "warnings", "job-error", "review-box",
     "review-draft-title", "review-prompt", "review-avoid", "approve", "references", "reference-list",
-    "result", "result-empty", "result-body", "result-meta", "result-images", "result-layers",
+    "result", "result-empty", "result-empty-text", "result-body", "result-meta", "result-images", "result-layers",
     "layer-list", "result-prompt-box", "result-prompt", "history", "history-error", "history-empty",
     "history-list", "history-more", "history-refresh",
   ]) {
@@ -367,6 +368,7 @@ function setStageLabel(text) {
 }
 
 function beginJob(start, payload) {
+  state.payload = payload;
   state.reviewShown = false;
   state.reviewWanted = payload.review;
   state.lastStage = null;
@@ -386,6 +388,7 @@ function beginJob(start, payload) {
   setProgress(0);
   renderSteps("queued");
   setBusy(true);
+  ui.resultEmptyText.textContent = "생성이 끝나면 여기에 결과가 나타납니다.";
   const job = new GenerationJob(start, { onStatus: renderStatus, onDone: endJob });
   state.job = job;
   ui.progress.scrollIntoView({ block: "nearest", behavior: "smooth" });
@@ -398,7 +401,13 @@ function renderStatus(status) {
   if (stage && stage !== state.lastStage) {
     state.lastStage = stage;
     ui.progress.dataset.stage = stage;
-    renderSteps(stage);
+    if (stage === "failed" || stage === "cancelled") {
+      // keep the steps as they were; the step that was running is where it stopped
+      const current = ui.steps.querySelector(".step-current");
+      if (current && stage === "failed") current.classList.replace("step-current", "step-failed");
+    } else {
+      renderSteps(stage);
+    }
   }
   const label = koreanOr(custom.stageLabel, stage ? state.labels.step.get(stage) : null);
   if (label && !(state.job && state.job.cancelRequested)) setStageLabel(label);
@@ -487,6 +496,7 @@ async function onCancel() {
 
 function endJob({ status, error }) {
   state.job = null;
+  ui.resultEmptyText.textContent = EMPTY_TEXT;
   setBusy(false);
   show(ui.cancel, false);
   show(ui.reviewBox, false);
@@ -511,7 +521,7 @@ function endJob({ status, error }) {
     renderSteps("done");
     setStageLabel(state.labels.step.get("done") || "완료");
     show(ui.progress, false);
-    if (output) renderResult(output, status.input);
+    if (output) renderResult(output, { ...parseInput(status.input), ...state.payload });
     loadHistory(1);
     return;
   }

@@ -93,7 +93,8 @@ def test_form_comes_from_the_catalog_and_works_on_a_phone(phone_page, artifacts_
     page.screenshot(path=str(artifacts_dir / "e2e" / "phone_form.png"), full_page=True)
 
 
-def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, artifacts_dir, tmp_path):
+def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, artifacts_dir, tmp_path,
+                                                                        sample_references):
     from psd_tools import PSDImage
 
     open_site(page)
@@ -147,6 +148,12 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
         "href", re.compile(r"/api/assets/outputs/.+\.png\?download=1$"))
     layer_names = page.locator("#layer-list li").all_text_contents()
     assert set(layer_names) == {"완성", "기본 채색", "명암", "선화"}, layer_names
+    if sample_references:  # the references used, as thumbnails with Korean captions
+        refs = page.locator("#result .result-references figure")
+        expect(refs.first).to_be_visible()
+        assert all(HANGUL.search(c) for c in refs.locator("figcaption").all_text_contents())
+        page.wait_for_function("() => [...document.querySelectorAll('.result-references img')]"
+                               ".every(i => i.complete && i.naturalWidth > 0)")
     page.screenshot(path=str(artifacts_dir / "e2e" / "result_desktop.png"), full_page=True)
 
     with page.expect_download() as download_info:
@@ -224,12 +231,15 @@ def test_review_the_prompt_edit_it_and_generate(page, artifacts_dir):
     expect(page.locator("#result-images figure")).to_have_count(1)
 
 
-def test_cancel_a_running_generation(page):
+def test_cancel_a_running_generation_on_a_phone(phone_page, artifacts_dir):
+    page = phone_page
     open_site(page)
     page.fill("#keywords", "한옥 마을, 골목")
     page.locator("label.switch").click()  # the review step holds the generation until we act
     page.click("#submit")
     expect(page.locator("#review-box")).to_be_visible(timeout=GENERATION_TIMEOUT)
+    expect(page.locator("#progress")).to_be_in_viewport()
+    page.screenshot(path=str(artifacts_dir / "e2e" / "phone_progress.png"))
     with page.expect_request(lambda r: "/terminate" in r.url and r.method == "POST") as terminated:
         page.click("#cancel")
     assert "reason=" in terminated.value.url
@@ -312,3 +322,54 @@ def test_rate_limit_refusal_and_network_errors_read_as_plain_korean(page, consol
     expect(page.locator("#job-error")).to_have_text("요청한 내용이 안전 정책에 걸려 이미지를 만들 수 없습니다.")
     assert "Traceback" not in page.locator("body").inner_text()
     expect(page.locator("#progress")).to_have_attribute("data-state", "failed")
+
+
+def test_refusal_and_rate_limit_from_the_model_reach_the_artist_in_korean(browser, azure_host, fake_openai,
+                                                                          console, request, artifacts_dir):
+    """The Azure OpenAI providers pointed at our fake service, which refuses and throttles on cue."""
+    from tests.e2e.conftest import DESKTOP, _finish, _new_page
+
+    context, page = _new_page(browser, azure_host.base_url, console, DESKTOP)
+    try:
+        open_site(page)
+        page.fill("#keywords", "남산타워, 야경")
+        fake_openai.reset()
+        fake_openai.content_filter_next(5, api="images")
+        page.click("#submit")
+        error = page.locator("#job-error")
+        expect(error).to_be_visible(timeout=GENERATION_TIMEOUT)
+        expect(error).to_contain_text("안전 정책")
+        expect(page.locator("#progress")).to_have_attribute("data-state", "failed")
+        page.screenshot(path=str(artifacts_dir / "e2e" / "content_refused.png"), full_page=True)
+
+        fake_openai.reset()
+        fake_openai.rate_limit_next(20, retry_after=0.2, api="images")
+        page.click("#submit")
+        expect(page.locator("#progress")).to_have_attribute("data-state", "running")
+        expect(error).to_contain_text("잠시 후 다시 시도", timeout=GENERATION_TIMEOUT)
+        expect(page.locator("#progress")).to_have_attribute("data-state", "failed")
+        assert "Traceback" not in page.locator("body").inner_text()
+    finally:
+        fake_openai.reset()
+        _finish(request, page, context, console, artifacts_dir)
+
+
+def test_microphone_uses_the_speech_sdk_when_a_token_is_offered(page, base_url):
+    """With a token the Azure Speech SDK is chosen and its bundle is served with the site."""
+    page.route("**/api/speech-token", lambda route: route.fulfill(
+        status=200, content_type="application/json", body='{"token": "test-token", "region": "koreacentral"}'))
+    open_site(page)
+    expect(page.locator("#mic")).to_have_attribute("data-mode", "azure")
+    expect(page.locator("#mic")).to_be_enabled()
+    assert page.evaluate("() => typeof window.SpeechSDK") == "undefined"  # loaded only on use
+    bundle = page.request.get(f"{base_url}/vendor/microsoft.cognitiveservices.speech.sdk.bundle-min.js")
+    assert bundle.ok and "javascript" in bundle.headers.get("content-type", "")
+    worklet = page.request.get(f"{base_url}/vendor/speech-processor.js")
+    assert worklet.ok and "registerProcessor" in worklet.text()
+
+
+def test_microphone_disabled_with_a_reason_when_nothing_can_listen(page):
+    page.add_init_script("delete window.SpeechRecognition; delete window.webkitSpeechRecognition;")
+    open_site(page)
+    expect(page.locator("#mic-status")).to_contain_text("음성 입력을 지원하지 않습니다")
+    expect(page.locator("#mic")).to_be_disabled()
