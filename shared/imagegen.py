@@ -230,15 +230,6 @@ def procedural_scene(prompt: str, width: int, height: int, seed: int):
                     if rng.random() < 0.7:
                         draw.rectangle((wx, wy, wx + 10, wy + 14), fill=window)
             x += w + int(rng.integers(4, 20))
-    if "food" in cues:
-        table_top = int(height * 0.55)
-        draw.rectangle((0, table_top, width, height), fill=(150, 100, 60))
-        for _ in range(int(rng.integers(3, 6))):
-            cx, cy = int(rng.integers(width // 8, width * 7 // 8)), int(rng.integers(table_top + 40, height - 40))
-            r = int(rng.integers(width // 14, width // 7))
-            draw.ellipse((cx - r, cy - r // 2, cx + r, cy + r // 2), fill=(235, 232, 225))
-            food = tuple(int(v) for v in rng.integers(60, 230, 3))
-            draw.ellipse((cx - r * 3 // 4, cy - r // 3, cx + r * 3 // 4, cy + r // 3), fill=food)
     # Trees along the ground.
     if "spring" in cues:
         leaf = (246, 190, 210)
@@ -248,12 +239,21 @@ def procedural_scene(prompt: str, width: int, height: int, seed: int):
         leaf = (215, 225, 235)
     else:
         leaf = (60, 120, 60)
-    for _ in range(int(rng.integers(2, 6))):
+    for _ in range(0 if "food" in cues else int(rng.integers(2, 6))):
         tx = int(rng.integers(0, width))
         ty = horizon + int(rng.integers(0, max(1, (height - horizon) // 3)))
         r = int(rng.integers(width // 16, width // 8))
         draw.rectangle((tx - r // 8, ty - r, tx + r // 8, ty + r), fill=(90, 62, 40))
         draw.ellipse((tx - r, ty - 2 * r, tx + r, ty), fill=leaf)
+    if "food" in cues:
+        table_top = int(height * 0.55)
+        draw.rectangle((0, table_top, width, height), fill=(150, 100, 60))
+        bowls = sorted((int(rng.integers(table_top + 30, height - 30)), int(rng.integers(width // 8, width * 7 // 8)),
+                        int(rng.integers(width // 9, width // 5))) for _ in range(int(rng.integers(3, 6))))
+        for cy, cx, r in bowls:  # far bowls first, near ones over them
+            draw.ellipse((cx - r, cy - r // 2, cx + r, cy + r // 2), fill=(235, 232, 225))
+            food = tuple(int(v) for v in rng.integers(60, 230, 3))
+            draw.ellipse((cx - r * 3 // 4, cy - r // 3, cx + r * 3 // 4, cy + r // 3), fill=food)
     if "rain" in cues:
         for _ in range(int(width * height / 3000)):
             x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
