@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None, help="state folder (default <app-dir>/.data/devhost)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("azure").setLevel(logging.WARNING)
     cfg = load_config(Path(args.app_dir), args.port, Path(args.data_dir) if args.data_dir else None)
     asyncio.run(serve(cfg))
     return 0

@@ -8,7 +8,10 @@ import os
 import re
 from datetime import UTC, datetime
 
-import azure.functions as func
+from azure.functions.blob import (
+    InputStream as BlobInputStream,  # the concrete class (func.InputStream is abstract)
+)
+from azure.functions.timer import TimerRequest  # the concrete class (func.TimerRequest is abstract)
 
 from devhost.config import connection_string
 from devhost.durable import iso
@@ -16,14 +19,23 @@ from devhost.durable import iso
 log = logging.getLogger("devhost")
 
 
+async def _guarded(name: str, coro) -> None:
+    try:
+        await coro
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("devhost: trigger loop %s stopped", name)
+
+
 def start_trigger_loops(host) -> list[asyncio.Task]:
     loop = asyncio.get_running_loop()
     tasks = []
     for info in host.functions:
         if info.trigger_type == "blobTrigger":
-            tasks.append(loop.create_task(BlobWatcher(host, info).run()))
+            tasks.append(loop.create_task(_guarded(info.name, BlobWatcher(host, info).run())))
         elif info.trigger_type == "timerTrigger":
-            tasks.append(loop.create_task(timer_loop(host, info)))
+            tasks.append(loop.create_task(_guarded(info.name, timer_loop(host, info))))
         elif info.trigger_type == "queueTrigger":
             print(f"devhost: queue trigger {info.name} is not run by devhost", flush=True)
     return tasks
@@ -110,7 +122,7 @@ class BlobWatcher:
         store.put_receipt(key, self.info.name, "running", attempts, now)  # before acting
         try:
             data, uri = await loop.run_in_executor(self.host.pool, self._download, name)
-            stream = func.InputStream(data=data, name=f"{self.container}/{name}", uri=uri, length=len(data))
+            stream = BlobInputStream(data=data, name=f"{self.container}/{name}", uri=uri, length=len(data))
             kwargs = {self.info.trigger_param: stream}
             for pname, value in params.items():
                 if pname in self.info.params and pname not in kwargs:
@@ -149,7 +161,7 @@ async def timer_loop(host, info) -> None:
     last = None
 
     async def fire(past_due: bool, next_time: datetime | None):
-        req = func.TimerRequest(past_due=past_due, schedule_status={
+        req = TimerRequest(past_due=past_due, schedule_status={
             "Last": iso(last) if last else None, "Next": iso(next_time) if next_time else None,
             "LastUpdated": iso(datetime.now(UTC))}, schedule={"AdjustForDST": True})
         try:
@@ -166,8 +178,10 @@ async def timer_loop(host, info) -> None:
         delay = (nxt - datetime.now(UTC)).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        late = (datetime.now(UTC) - nxt).total_seconds()
-        following = it.get_next(datetime)
-        it.set_current(nxt)
+        now = datetime.now(UTC)
+        late = (now - nxt).total_seconds()
+        # a late tick (host busy or suspended) fires once, marked past due; the schedule resumes from now
+        it = croniter(schedule, max(now, nxt), second_at_beginning=six)
+        following = croniter(schedule, max(now, nxt), second_at_beginning=six).get_next(datetime)
         await fire(late > 1.0, following if following.tzinfo else following.replace(tzinfo=UTC))
         last = nxt

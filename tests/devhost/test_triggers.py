@@ -1,0 +1,77 @@
+"""Blob triggers (once per new or changed blob, receipts, durable client, poison) and timer triggers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+
+@pytest.fixture(scope="module")
+def blobs(azurite):
+    service = BlobServiceClient.from_connection_string(azurite)
+    for name in ("devhost-in", "devhost-poison"):
+        try:
+            service.create_container(name)
+        except Exception:
+            pass
+    return service
+
+
+def wait_until(predicate, timeout=30.0, what="condition", host=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    log = host.log_text()[-3000:] if host is not None else ""
+    raise AssertionError(f"timed out waiting for {what}\n{log}")
+
+
+def test_blob_trigger_fires_once_per_new_or_changed_blob(host, blobs, effects):
+    name = f"shots-{time.time_ns()}"
+    container = blobs.get_container_client("devhost-in")
+    container.upload_blob(f"{name}.jsonl", b'{"shot": 1}\n{"shot": 2}\n')
+    container.upload_blob(f"{name}.csv", b"not matched")  # path pattern does not match
+    full = f"devhost-in/{name}.jsonl"
+    wait_until(lambda: effects.count("blob", name=full) == 1, what="blob trigger", host=host)
+    st = host.wait_for(f"blob-{name}", timeout=30)
+    assert st["output"] == [{"i": 0, "value": {"shot": 1}}, {"i": 1, "value": {"shot": 2}}]
+    line = [x for x in effects.lines("blob") if x["name"] == full][0]
+    assert line["param"] == name and line["length"] == 24 and line["uri"].endswith(f"/{full}")
+    time.sleep(3)  # several more polls: no second invocation for the same blob version
+    assert effects.count("blob", name=full) == 1
+    assert effects.count("blob", name=f"devhost-in/{name}.csv") == 0
+    container.upload_blob(f"{name}.jsonl", b'{"shot": 3}\n', overwrite=True)  # changed: fires again
+    wait_until(lambda: effects.count("blob", name=full) == 2, what="blob trigger on change")
+
+
+def test_failing_blob_function_gives_up_as_poison(host, blobs, effects):
+    name = f"bad-{time.time_ns()}"
+    blobs.get_container_client("devhost-poison").upload_blob(f"{name}.txt", b"x")
+    full = f"devhost-poison/{name}.txt"
+    wait_until(lambda: f"gave up on {full}" in host.log_text(), timeout=40, what="poison log line")
+    assert effects.count("poison", name=full) == 5
+    time.sleep(2.5)
+    assert effects.count("poison", name=full) == 5
+
+
+def test_timer_trigger_fires_on_its_schedule(host, effects):
+    before = effects.count("timer")
+    wait_until(lambda: effects.count("timer") >= before + 3, timeout=15, what="timer trigger", host=host)
+    ticks = [x["t"] for x in effects.lines("timer")][-3:]
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert all(0.5 < g < 1.6 for g in gaps), gaps
+    assert all(x["past_due"] is False for x in effects.lines("timer")[-3:])
+
+
+def test_invocations_are_logged(host):
+    host.request("GET", "/api/hello/Log")
+    text = wait_until(lambda: "http hello" in host.log_text() and host.log_text(), timeout=5, what="log line")
+    line = [x for x in text.splitlines() if "http hello" in x][-1]
+    assert "status=Succeeded" in line and "duration_ms=" in line and "id=" in line
+    assert any("activity" in x and "status=" in x for x in text.splitlines())
+    assert json  # keep import used
