@@ -506,8 +506,9 @@ def test_literal_setting_values_parse_as_the_code_expects(monkeypatch):
     literals = {k: bm.literal(v) for k, v in app_settings_from_main().items() if v.type == "string"
                 and bm.string_value(v) is not None}
     assert "REVIEW_TIMEOUT_OUTCOME" in literals
+    read = code_settings()
     for key in list(config.os.environ):
-        if key in code_settings():
+        if key in read:
             monkeypatch.delenv(key, raising=False)
     for key, value in literals.items():
         monkeypatch.setenv(key, value)
@@ -589,3 +590,24 @@ def test_infra_scripts_are_posix_sh():
         first = script.read_text(encoding="utf-8").splitlines()[0]
         assert first == "#!/bin/sh", f"{script.name}: azd runs hooks with sh"
         assert "set -eu" in script.read_text(encoding="utf-8")
+
+
+def test_outputs_named_like_settings_carry_the_app_setting_values():
+    """`azd env get-values` gives operators the same values the app gets (for the ingest and tools)."""
+    main = bm.load(bm.MAIN)
+    settings = template_app_settings()
+    read = code_settings()
+    shared = [name for name in main.outputs if name in read]
+    assert {"POSTGRES_HOST", "AZURE_OPENAI_ENDPOINT", "AzureWebJobsStorage__accountName"} <= set(shared)
+    for name in shared:
+        assert name in settings, f"output {name} is a setting the app is not given"
+        if name in app_settings_from_main():
+            assert bm.text(main.outputs[name]) == bm.text(settings[name]), name
+    assert "POSTGRES_USER" not in main.outputs  # operators sign in as themselves, not as the app
+
+
+def test_local_settings_example_names_only_real_settings():
+    doc = json.loads((ROOT / "local.settings.example.json").read_text(encoding="utf-8"))
+    read = code_settings()
+    unknown = [k for k in doc["Values"] if k not in read and not HOST_SETTING.match(k)]
+    assert not unknown, f"local.settings.example.json names settings nobody reads: {unknown}"
