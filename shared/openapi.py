@@ -129,14 +129,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "get", "references/search", "searchReferences", "Search the reference images", "references",
         parameters=[
-            _query("q", {"type": "string"}, "Korean query text"),
+            {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1},
+             "description": "Korean query text"},
             _query("category", {"type": "string", "enum": [c.value for c in catalog.CATEGORIES]}, "category value"),
             _query("stage", {"type": "string", "enum": [s.value for s in catalog.STAGES]}, "stage value"),
             _query("k", {"type": "integer", "minimum": 1, "maximum": 50}, "how many"),
         ],
-        responses={"200": _json({"type": "object", "properties": {
-            "items": {"type": "array", "items": {"type": "object"}}}, "additionalProperties": True},
-            "References with their links"), "400": _error("validation_error")},
+        responses={"200": _json({"type": "object", "required": ["query", "references"], "properties": {
+            "query": {"type": "string"},
+            "references": {"type": "array", "items": {"type": "object", "additionalProperties": True}}}},
+            "References, best first, with short-lived links to each thumbnail and image"),
+            "400": _error("missing_query, bad_k or validation_error (category, stage, k)")},
     ),
     Endpoint(
         "get", "batches/{name}", "getBatch", "Progress and summary of a batch dropped as batch-in/<name>", "batches",

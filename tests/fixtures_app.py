@@ -32,25 +32,24 @@ class AppHost:
 
 
 @pytest.fixture(scope="session")
-def sample_references(stack_env, tiny_model_dir) -> int:
-    """The sample reference set loaded into the session's stack (images in Azurite, rows with
-    embeddings of the tiny model in PostgreSQL); how many references are stored."""
+def sample_references(stack_env, tiny_model_dir, tmp_path_factory) -> int:
+    """The sample reference set (scripts/sample_references.py, drawn by code) loaded into the
+    session's stack by the real loader: images in Azurite, rows with embeddings of the tiny model in
+    PostgreSQL. Returns how many references are stored."""
     import os
 
+    from scripts import sample_references as samples
     from shared import config, db, embedding, storage
+    from shared.references import count, ingest
 
     saved = {k: os.environ.get(k) for k in (*stack_env, "EMBEDDING_MODEL_DIR", "EMBEDDING_PRECISION")}
     os.environ.update({**stack_env, "EMBEDDING_MODEL_DIR": str(tiny_model_dir), "EMBEDDING_PRECISION": "fp32"})
     for reset in (config.reset_settings, storage.reset, embedding.reset, db.close_pool):
         reset()
     try:
-        from shared.references import count
-
-        from shared.references import ingest
-
-        load = getattr(ingest, "ingest_samples", None)
-        if load is not None:  # until the sample set lands, generations run without references
-            load()
+        metadata = samples.generate(tmp_path_factory.mktemp("sample-references"), log=lambda *_: None)
+        report = ingest.ingest(metadata.parent, metadata, progress=False, out=lambda *_: None)
+        assert not report.errors, report.errors
         return count()
     finally:
         for key, value in saved.items():
