@@ -528,6 +528,7 @@ def test_azure_yaml_names_the_services_and_the_infra():
     api, web = doc["services"]["api"], doc["services"]["web"]
     assert api["host"] == "function" and api["language"] == "python" and api["project"] in (".", "./")
     assert web["host"] == "staticwebapp" and web["project"].rstrip("/") in ("./static-site", "static-site")
+    assert "language" not in web and web["dist"] == "."  # no build step: the folder is the site
     assert (ROOT / "static-site" / "index.html").is_file()
     # azd finds each service's resource by its azd-service-name tag
     assert "'azd-service-name': 'api'" in (MODULES / "function-app.bicep").read_text(encoding="utf-8")
