@@ -263,6 +263,13 @@ def slow_steps(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def slow_parent(context: df.DurableOrchestrationContext):
+    result = yield context.call_sub_orchestrator("slow_steps", {"steps": 4, "sleep": 0.3},
+                                                 f"{context.instance_id}-child")
+    return {"child_results": result}
+
+
+@app.orchestration_trigger(context_name="context")
 def blob_job(context: df.DurableOrchestrationContext):
     spec = context.get_input()
     out = []
