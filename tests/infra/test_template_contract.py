@@ -533,7 +533,9 @@ def test_azure_yaml_names_the_services_and_the_infra():
     # azd finds each service's resource by its azd-service-name tag
     assert "'azd-service-name': 'api'" in (MODULES / "function-app.bicep").read_text(encoding="utf-8")
     assert "'azd-service-name': 'web'" in (MODULES / "static-web-app.bicep").read_text(encoding="utf-8")
-    for hook in doc.get("hooks", {}).values():
+    hooks = [*doc.get("hooks", {}).items(), *api.get("hooks", {}).items()]
+    assert {"prepackage", "postdeploy"} <= {name for name, _ in hooks}
+    for _, hook in hooks:
         script = ROOT / hook["posix"]["run"]
         assert script.is_file() and script.stat().st_mode & 0o111, script
 
