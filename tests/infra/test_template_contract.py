@@ -39,6 +39,8 @@ LOCAL_ONLY = {
 }
 # Settings the Functions host itself reads.
 HOST_SETTING = re.compile(r"^(FUNCTIONS_|APPLICATIONINSIGHTS_|AzureWebJobs|WEBSITE_|AzureFunctionsJobHost__)")
+# Set by the platform on every Function App (the code may read them; the template must not set them).
+PLATFORM_SETTING = re.compile(r"^(WEBSITE_|FUNCTIONS_|CONTAINER_NAME$)")
 
 ROLES = {  # built-in role definition id → (role, resource type it is scoped to)
     "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": ("Storage Blob Data Owner", "Microsoft.Storage/storageAccounts"),
@@ -454,7 +456,8 @@ def test_the_code_reading_scanner_finds_what_config_reads():
 def test_every_setting_the_code_reads_is_provided_or_local_only():
     settings = template_app_settings()
     found = code_settings()
-    missing = {name: where for name, where in found.items() if name not in settings and name not in LOCAL_ONLY}
+    missing = {name: where for name, where in found.items()
+               if name not in settings and name not in LOCAL_ONLY and not PLATFORM_SETTING.match(name)}
     assert not missing, ("settings the code reads but the template does not set (add them to main.bicep "
                          f"appSettings or to LOCAL_ONLY with a reason): {missing}")
 
