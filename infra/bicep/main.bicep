@@ -58,7 +58,7 @@ param staticWebAppLocation string = 'eastasia'
 param instanceMemoryMB int = 2048
 
 @description('Most Function App instances (each holds up to POSTGRES_POOL_MAX database connections).')
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

@@ -37,8 +37,8 @@ param applicationInsightsConnectionString string
 ])
 param instanceMemoryMB int = 2048
 
-@description('Upper bound on instances (Flex Consumption allows up to 1000).')
-@minValue(40)
+@description('Upper bound on instances (Flex Consumption allows up to 1000; 100 is its default).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
