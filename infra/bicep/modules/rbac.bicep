@@ -115,7 +115,8 @@ resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-// The deployer uploads reference images (ingest) and may try the models from their machine.
+// The deployer uploads reference images (ingest) and may try the models and Speech from their
+// machine (tests/infra/test_azure_live.py).
 resource deployerBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
   name: guid(storage.id, deployerPrincipalId, storageBlobDataContributor)
   scope: storage
@@ -131,6 +132,16 @@ resource deployerOpenAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01'
   scope: openAi
   properties: {
     roleDefinitionId: cognitiveServicesOpenAiUser
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+  }
+}
+
+resource deployerSpeechUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(speech.id, deployerPrincipalId, cognitiveServicesSpeechUser)
+  scope: speech
+  properties: {
+    roleDefinitionId: cognitiveServicesSpeechUser
     principalId: deployerPrincipalId
     principalType: deployerPrincipalType
   }
