@@ -55,6 +55,12 @@ EVENT_NAMES = {
     15: "EventRaised", 16: "ContinueAsNew", 19: "ExecutionSuspended", 20: "ExecutionResumed",
 }
 
+# Events the SDK's replay ignores (TaskOrchestrationExecutor.process_event acts only on
+# OrchestratorStarted, ExecutionStarted, ContinueAsNew, EventSent and completions): kept in the stored
+# history, left out of the replay payload because the SDK parses every event's timestamp with dateutil
+# (~70 us each). tests/devhost/test_sdk_contract.py checks the SDK still gives the same answer.
+REPLAY_SKIP = {4, 7, 10, 13, 1, 2, 3, 19, 20}
+
 # Action types in the SDK's output.
 A_ACTIVITY, A_ACTIVITY_RETRY, A_SUB, A_SUB_RETRY, A_CONTINUE_AS_NEW, A_TIMER, A_WAIT_EVENT = 0, 1, 2, 3, 4, 5, 6
 A_CALL_ENTITY, A_CALL_HTTP, A_SIGNAL_ENTITY = 7, 8, 9
@@ -148,7 +154,11 @@ class Instance:
     created: str
     parent: dict | None
     book: dict
-    history: list[str] = field(default_factory=list)  # persisted events (JSON, IsPlayed true)
+    history_len: int = 0  # events in the persisted history (the store has them all)
+    replay: list[str] = field(default_factory=list)  # the events the SDK replays (JSON, IsPlayed true)
+    outstanding: int = 0  # activities dispatched and not yet completed
+    next_allowed: float = 0.0  # defer a replay until then (see _episode)
+    deferred: bool = False
     inbox: list[InboxItem] = field(default_factory=list)
     last_ts: datetime | None = None
 
@@ -192,6 +202,8 @@ class Engine:
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task] = set()
         self.listeners: list = []  # callables(instance_id) on every status change (for waiters)
+        self._waiters: dict[str, list[asyncio.Future]] = {}
+        self._productive = True
         self._post: list = []  # in-memory effects to apply after the current transaction commits
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -200,7 +212,9 @@ class Engine:
         self.activity_sem = asyncio.Semaphore(self.max_activities)
         for row in self.store.active_instances():
             inst = self._from_row(row)
-            inst.history = self.store.history(inst.id)
+            events = self.store.history(inst.id)
+            inst.history_len = len(events)
+            inst.replay = [e for e in events if json.loads(e)["EventType"] not in REPLAY_SKIP]
             self.instances[inst.id] = inst
         for row in self.store.all_inbox():
             inst = self.instances.get(row["instance_id"])
@@ -264,7 +278,31 @@ class Engine:
         self._timers.pop(item_id, None)
         self._mark_dirty(instance_id)
 
+    async def wait_terminal(self, instance_id: str, timeout: float):
+        """The instance's row once it is Completed/Failed/Terminated, or None after `timeout` s."""
+        row = self.store.instance(instance_id)
+        if row is not None and row["status"] in TERMINAL:
+            return row
+        fut = self.loop.create_future()
+        self._waiters.setdefault(instance_id, []).append(fut)
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            waiters = self._waiters.get(instance_id)
+            if waiters and fut in waiters:
+                waiters.remove(fut)
+                if not waiters:
+                    del self._waiters[instance_id]
+
     def _notify(self, instance_id: str) -> None:
+        if instance_id in self._waiters:
+            row = self.store.instance(instance_id)
+            if row is not None and row["status"] in TERMINAL:
+                for fut in self._waiters.pop(instance_id):
+                    if not fut.done():
+                        fut.set_result(row)
         for cb in list(self.listeners):
             try:
                 cb(instance_id)
@@ -349,7 +387,7 @@ class Engine:
         output = dumps(reason or "")
         ev = event(EXECUTION_TERMINATED, now, Input=reason)
         with self.store.tx() as db:
-            seq = len(inst.history) if inst else 0
+            seq = inst.history_len if inst else 0
             db.execute("INSERT OR REPLACE INTO history(instance_id, seq, event) VALUES (?,?,?)",
                        (instance_id, seq, dumps({**ev, "IsPlayed": True})))
             db.execute("UPDATE instances SET status='Terminated', output=?, updated=? WHERE id=?",
@@ -380,15 +418,15 @@ class Engine:
         if suspend:
             new_status = "Suspended"
         else:
-            new_status = "Running" if inst and inst.history else "Pending"
+            new_status = "Running" if inst and inst.history_len else "Pending"
         ev = event(SUSPENDED if suspend else RESUMED, now, Reason=reason)
         with self.store.tx() as db:
-            seq = len(inst.history) if inst else 0
+            seq = inst.history_len if inst else 0
             if (row["status"] == "Suspended") != suspend:
                 db.execute("INSERT OR REPLACE INTO history(instance_id, seq, event) VALUES (?,?,?)",
                            (instance_id, seq, dumps({**ev, "IsPlayed": True})))
                 if inst:
-                    inst.history.append(dumps({**ev, "IsPlayed": True}))
+                    inst.history_len += 1
             db.execute("UPDATE instances SET status=?, updated=? WHERE id=?", (new_status, iso(now), instance_id))
         if inst:
             inst.status = new_status
@@ -421,6 +459,9 @@ class Engine:
 
     # -- activities ----------------------------------------------------------------------------
     def _dispatch_work(self, work: dict) -> None:
+        inst = self.instances.get(work["instance_id"])
+        if inst is not None:
+            inst.outstanding += 1
         task = self.loop.create_task(self._run_activity(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -469,6 +510,8 @@ class Engine:
             for work_id, iid, eid, ev in batch:
                 db.execute("DELETE FROM work WHERE id=?", (work_id,))
                 inst = self.instances.get(iid)
+                if inst is not None and inst.outstanding > 0:
+                    inst.outstanding -= 1
                 if inst is None or inst.execution_id != eid:
                     continue
                 cur = db.execute(
@@ -503,9 +546,16 @@ class Engine:
                 ready.append(item)
         if not ready:
             return
+        if inst.outstanding > 0 and now_epoch < inst.next_allowed:
+            # The last replay changed nothing while activities are still running (a fan-out filling
+            # up): wait a little so their completions arrive together instead of one replay each.
+            if not inst.deferred:
+                inst.deferred = True
+                self.loop.call_later(inst.next_allowed - now_epoch, self._undefer, inst.id)
+            return
         stale = [it for it in ready if it.execution_id is not None and it.execution_id != inst.execution_id]
         ready = [it for it in ready if it not in stale]
-        if not inst.history:
+        if not inst.history_len:
             starts = [it for it in ready if it.event["EventType"] == EXECUTION_STARTED]
             if not starts:
                 return
@@ -522,6 +572,12 @@ class Engine:
         self._run_episode(inst, batch, stale)
         if any(it.visible_at <= time.time() for it in inst.inbox):
             self._mark_dirty(inst.id)
+
+    def _undefer(self, instance_id: str) -> None:
+        inst = self.instances.get(instance_id)
+        if inst is not None:
+            inst.deferred = False
+            self._mark_dirty(instance_id)
 
     def _run_episode(self, inst: Instance, batch: list[InboxItem], stale: list[InboxItem]) -> None:
         f = self.orchestrators.get(inst.name)
@@ -541,7 +597,7 @@ class Engine:
         if f is None:
             error = f"The function '{inst.name}' doesn't exist, is disabled, or is not an orchestrator function."
         else:
-            history_json = "[" + ",".join(inst.history + [dumps(e) for e in new_events]) + "]"
+            history_json = "[" + ",".join(inst.replay + [dumps(e) for e in new_events]) + "]"
             body = ('{"history":' + history_json + ',"instanceId":' + dumps(inst.id) + ',"isReplaying":false,'
                     '"parentInstanceId":' + dumps(inst.parent["id"] if inst.parent else None)
                     + ',"input":' + dumps(input_text) + ',"upperSchemaVersion":1,"upperSchemaVersionNew":2}')
@@ -566,7 +622,12 @@ class Engine:
         for fn in self._post:
             fn()
         self._post = []
-        ms = (time.perf_counter() - t0) * 1000
+        elapsed = time.perf_counter() - t0
+        ms = elapsed * 1000
+        if not self._productive and inst.outstanding > 0:
+            inst.next_allowed = time.time() + max(0.002, 2 * elapsed)
+        else:
+            inst.next_allowed = 0.0
         self._log_instance("orchestrator", inst.name, inst.id, done_status or "Running", ms,
                            f"events={len(batch)}")
         self._notify(inst.id)
@@ -729,7 +790,7 @@ class Engine:
                            (new_execution, continue_input, dumps(custom) if custom is not None else None,
                             now_iso, dumps(new_book()), inst.id))
             else:
-                base = len(inst.history)
+                base = inst.history_len
                 db.executemany("INSERT OR REPLACE INTO history(instance_id, seq, event) VALUES (?,?,?)",
                                [(inst.id, base + i, e) for i, e in enumerate(persisted)])
                 db.execute("UPDATE instances SET status=?, output=?, custom_status=?, updated=?, book=? "
@@ -758,6 +819,7 @@ class Engine:
                     self._send_to_parent(db, inst, SUB_FAILED, ts,
                                          Reason=json.loads(output), Details=None)
 
+        self._productive = bool(new_work or new_inbox or children or done_status or cancel_items)
         # adopt the new state in memory
         consumed_set = set(consumed)
         for i in consumed_set:
@@ -769,12 +831,15 @@ class Engine:
         if new_execution:
             inst.inbox = [it for it in inst.inbox if it.execution_id is None]
             inst.execution_id = new_execution
-            inst.history = []
+            inst.history_len = 0
+            inst.replay = []
             inst.book = new_book()
             inst.input = continue_input
             inst.status = "Running"
         else:
-            inst.history.extend(persisted)
+            inst.history_len += len(persisted)
+            inst.replay.extend(p for p, e in zip(persisted, out_events, strict=True)
+                               if e["EventType"] not in REPLAY_SKIP)
             inst.book = book
             inst.status = status
         for owner, item in inbox_rows:

@@ -151,6 +151,18 @@ class DurableApi:
                           "ExceptionMessage": "The request body is not valid JSON."}, 400)
         iid = self.engine.start_new(name, instance_id, text)
         payload = self.management_urls(self.origin_fn(request), iid)
+        timeout = request.query.get("timeout")
+        if timeout and not rpc:
+            # createAndWaitOnNewInstancePostUri: answer with the output if it finishes in time
+            try:
+                row = await self.engine.wait_terminal(iid, float(timeout))
+            except ValueError:
+                return _json({"error": "timeout must be a number of seconds"}, 400)
+            if row is not None:
+                body = status_json(row)
+                if row["status"] == "Completed":
+                    return _json(body["output"], 200)
+                return _json(body, 500 if row["status"] == "Failed" else 200)
         return _json(payload, 202, headers={"Location": payload["statusQueryGetUri"], "Retry-After": "1"})
 
     def status(self, request, iid: str) -> web.Response:
