@@ -132,7 +132,8 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
 
     stages, labels = seen_stages(page)
     running = [s for s in stages if s not in ("queued", "done")]
-    assert len(running) >= 2, stages  # the stage advanced while we watched
+    assert running and stages[-1] == "done", stages  # seen running, then done (the review test
+    # holds a generation mid-way and checks the steps before it are marked done)
     assert [STEP_ORDER.index(s) for s in stages] == sorted(STEP_ORDER.index(s) for s in stages), stages
     assert all(HANGUL.search(label) for label in labels), labels
 
@@ -213,8 +214,15 @@ def test_review_the_prompt_edit_it_and_generate(page, artifacts_dir):
     expect(page.locator("#review")).to_be_checked()
     page.click("#submit")
 
+    track_stages(page)
     review = page.locator("#review-box")
     expect(review).to_be_visible(timeout=GENERATION_TIMEOUT)
+    # Held at the review step: the stage is named, the bar has moved, the earlier steps are done.
+    expect(page.locator("#stage-label")).to_have_text(dict((v, l) for v, l, _ in catalog.STEPS)["review"])
+    assert 0 < int(page.get_attribute("#progress-bar", "aria-valuenow")) < 100
+    expect(page.locator("#steps li.step-current")).to_have_attribute("data-step", "review")
+    done = page.eval_on_selector_all("#steps li.step-done", "els => els.map(e => e.dataset.step)")
+    assert done == ["embed_query", "search_references", "write_prompt"], done
     prompt_box = page.locator("#review-prompt")
     draft = prompt_box.input_value()
     assert len(draft) > 20
@@ -227,6 +235,9 @@ def test_review_the_prompt_edit_it_and_generate(page, artifacts_dir):
     assert sent.value.post_data_json == {"prompt": edited}
     expect(review).to_be_hidden()
     wait_for_result(page)
+    stages, _ = seen_stages(page)
+    assert stages[-1] == "done" and "review" in stages, stages
+    assert [STEP_ORDER.index(s) for s in stages] == sorted(STEP_ORDER.index(s) for s in stages), stages
     expect(page.locator("#result-prompt")).to_have_text(edited)
     expect(page.locator("#result-images figure")).to_have_count(1)
 
