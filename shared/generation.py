@@ -31,6 +31,7 @@ REFERENCE_COUNT = 4
 UPLOAD_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")  # as shared.imaging issues them
 
 WARNING_NO_REFERENCES = "참고 이미지를 찾지 못해 참고 이미지 없이 생성했습니다."
+WARNING_EMBEDDING_FAILED = "요청 분석(임베딩)에 실패해 참고 이미지를 글자 일치로만 찾았습니다."
 WARNING_REFERENCES_FAILED = "참고 이미지 검색에 실패해 참고 이미지 없이 생성했습니다."
 WARNING_REVIEW_TIMEOUT = "프롬프트 확인 시간이 지나 초안 프롬프트로 생성했습니다."
 WARNING_EMPTY_APPROVAL = "확인된 프롬프트가 비어 있어 초안 프롬프트로 생성했습니다."

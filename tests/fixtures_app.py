@@ -85,7 +85,6 @@ def app_host_env(stack_env, tiny_model_dir) -> dict:
 def start_app_host(tmp_path_factory, app_host_env, sample_references) -> Callable[..., AppHost]:
     """Start a devhost on the real app with app_host_env plus `overrides`; all stop at session end."""
     from devhost.testing import DevHost
-
     from shared.config import PROJECT_ROOT
 
     started: list[DevHost] = []

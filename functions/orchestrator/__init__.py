@@ -55,11 +55,17 @@ def generate_background(context: df.DurableOrchestrationContext):
     run = generation.Run()
     context.set_custom_status(run.status())
     try:
-        # 1-2. Embed the request and find references; without them the generation still goes on.
+        # 1. Embed the request (text, and the artist's photo); without it the search matches words only.
+        context.set_custom_status(run.enter("embed_query"))
         try:
-            context.set_custom_status(run.enter("embed_query"))
             embeddings = run.took((yield context.call_activity("embed_query", {"request": request})))
-            context.set_custom_status(run.enter("search_references"))
+        except Exception:
+            embeddings = None
+            run.warn(generation.WARNING_EMBEDDING_FAILED)
+
+        # 2. Find references; without them the generation still goes on.
+        context.set_custom_status(run.enter("search_references"))
+        try:
             found = run.took((yield context.call_activity(
                 "search_references", {"request": request, "embeddings": embeddings})))
             run.references = found["references"]
