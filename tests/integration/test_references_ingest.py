@@ -182,3 +182,19 @@ def test_killed_run_resumes_and_loads_every_row_exactly_once(ingest_env, postgre
     third = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert third.returncode == 0 and "새로 추가 0개" in third.stdout
     assert len(_rows_in_db(postgres_url)) == total
+
+
+def test_ingest_from_a_blob_container(ingest_env, postgres_url, tmp_path):
+    """`blob:CONTAINER/PREFIX`: a studio's images already in Blob storage; a missing blob is a row error."""
+    from shared import storage
+    from shared.references.ingest import ingest
+
+    for i in (1, 2):
+        storage.upload(storage.UPLOADS, f"studio-test/img{i:03d}.png", _image(500 + i), "image/png")
+    metadata = tmp_path / "meta.jsonl"
+    metadata.write_text("\n".join(json.dumps(_row(i), ensure_ascii=False) for i in (1, 2, 3)) + "\n",
+                        encoding="utf-8")
+    report = ingest(f"blob:{storage.UPLOADS}/studio-test", metadata, progress=False, out=lambda *_: None)
+    assert report.added == 2
+    assert [(e.line, "파일이 없습니다" in e.message) for e in report.errors] == [(3, True)]
+    assert len(_rows_in_db(postgres_url)) == 2
