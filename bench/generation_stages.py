@@ -1,8 +1,8 @@
 """The `generation` section of bench/pipeline.py: per-stage latency of one offline generation.
 
 Starts a private stack (Azurite + embedded PostgreSQL in a temporary folder, on free loopback
-ports), exports the tiny test KoCLIP model, loads the sample references when the loader is present,
-and runs the step functions of shared/generation.py in process, in the order the orchestration runs
+ports), exports the tiny test KoCLIP model, loads the sample reference set with the real loader, and
+runs the step functions of shared/generation.py in process, in the order the orchestration runs
 them, with the offline providers (local prompt composer, local renderer). The first generation of the
 process (model/session loads, first Wand call) is shown apart from the median of the warm ones.
 Each generation uses a new instance id, so nothing is served from a previous run's blobs.
@@ -41,6 +41,7 @@ def private_stack():
         yield {
             "AzureWebJobsStorage": config.azurite_connection_string(*ports),
             "POSTGRES_URL": uri,
+            "BENCH_SAMPLES_DIR": str(root / "samples"),
             "EMBEDDING_MODEL_DIR": str(model.output),
             "EMBEDDING_PRECISION": "int8",
             "PROMPT_PROVIDER": "local",
@@ -53,18 +54,15 @@ def private_stack():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def load_samples() -> int:
-    """Ingest the sample reference set when the loader exists; how many references are stored."""
-    from shared import references
+def load_samples(folder: Path) -> int:
+    """Draw the sample reference set (scripts/sample_references.py) and load it with the real loader;
+    how many references are stored."""
+    from scripts import sample_references as samples
+    from shared.references import count, ingest
 
-    try:
-        from shared.references import ingest
-    except ImportError:
-        return references.count()
-    run = getattr(ingest, "ingest_samples", None)
-    if run is not None:
-        run()
-    return references.count()
+    metadata = samples.generate(folder, log=lambda *_: None)
+    ingest.ingest(metadata.parent, metadata, progress=False, out=lambda *_: None)
+    return count()
 
 
 def one_generation(request: dict) -> dict[str, float]:
@@ -113,7 +111,7 @@ def generation_section(width: int = 1024, height: int = 1536, repeats: int = 3, 
         embedding.reset()
         db.close_pool()
         try:
-            found = load_samples()
+            found = load_samples(Path(env["BENCH_SAMPLES_DIR"]))
             # A different description each run: the query embedding cache must not answer.
             first = one_generation({**request, "description": request["description"] + " (0)"})
             warm = [one_generation({**request, "description": request["description"] + f" ({n})"})
