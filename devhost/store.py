@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS work (
     name TEXT NOT NULL,
     input TEXT
 );
+CREATE TABLE IF NOT EXISTS schedules (
+    function TEXT PRIMARY KEY,
+    last TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS receipts (
     key TEXT PRIMARY KEY,
     function TEXT NOT NULL,
@@ -135,6 +139,17 @@ class Store:
                 "INSERT INTO receipts(key, function, status, attempts, updated) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(key) DO UPDATE SET status=excluded.status, attempts=excluded.attempts, "
                 "updated=excluded.updated", (key, function, status, attempts, now))
+
+
+def get_schedule_last(store: Store, function: str) -> str | None:
+    row = store.db.execute("SELECT last FROM schedules WHERE function=?", (function,)).fetchone()
+    return row[0] if row else None
+
+
+def set_schedule_last(store: Store, function: str, last: str) -> None:
+    with store.tx() as db:
+        db.execute("INSERT INTO schedules(function, last) VALUES (?, ?) "
+                   "ON CONFLICT(function) DO UPDATE SET last=excluded.last", (function, last))
 
 
 def dumps(value) -> str:

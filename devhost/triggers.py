@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from azure.functions.blob import (
     InputStream as BlobInputStream,  # the concrete class (func.InputStream is abstract)
@@ -151,37 +151,47 @@ def resolve_schedule(schedule: str) -> str:
 
 
 async def timer_loop(host, info) -> None:
+    """Fire on the NCRONTAB schedule (6 fields, seconds first; 5 fields also accepted), in UTC.
+
+    The last scheduled occurrence is kept on disk: if one was missed while devhost was down, it fires
+    once at start with past_due=True, as the Functions host does."""
     from croniter import croniter
 
-    schedule = resolve_schedule(str(info.trigger.get("schedule", "")))
-    fields = schedule.split()
-    six = len(fields) == 6
-    start = datetime.now(UTC)
-    it = croniter(schedule, start, second_at_beginning=six)
-    last = None
+    from devhost.durable import parse_time
+    from devhost.store import get_schedule_last, set_schedule_last
 
-    async def fire(past_due: bool, next_time: datetime | None):
+    schedule = resolve_schedule(str(info.trigger.get("schedule", "")))
+    six = len(schedule.split()) == 6
+
+    def next_after(moment: datetime) -> datetime:
+        nxt = croniter(schedule, moment, second_at_beginning=six).get_next(datetime)
+        return nxt if nxt.tzinfo else nxt.replace(tzinfo=UTC)
+
+    last_text = get_schedule_last(host.store, info.name)
+    last = parse_time(last_text) if last_text else None
+
+    async def fire(past_due: bool, occurrence: datetime) -> None:
+        nonlocal last
+        following = next_after(max(occurrence, datetime.now(UTC)))
         req = TimerRequest(past_due=past_due, schedule_status={
-            "Last": iso(last) if last else None, "Next": iso(next_time) if next_time else None,
+            "Last": iso(last) if last else None, "Next": iso(following),
             "LastUpdated": iso(datetime.now(UTC))}, schedule={"AdjustForDST": True})
+        set_schedule_last(host.store, info.name, iso(occurrence))
+        last = occurrence
         try:
             await host.invoke(info, {info.trigger_param: req}, "timer")
         except Exception as exc:
             print(f"devhost: timer {info.name} failed: {type(exc).__name__}: {exc}", flush=True)
 
-    if info.trigger.get("runOnStartup"):
-        await fire(False, None)
+    now = datetime.now(UTC)
+    if last is not None and next_after(last) < now - timedelta(seconds=1):
+        await fire(True, now)  # missed while down
+    elif info.trigger.get("runOnStartup"):
+        await fire(False, now)
     while True:
-        nxt = it.get_next(datetime)
-        if nxt.tzinfo is None:
-            nxt = nxt.replace(tzinfo=UTC)
+        nxt = next_after(max(datetime.now(UTC), last or datetime.now(UTC)))
         delay = (nxt - datetime.now(UTC)).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        now = datetime.now(UTC)
-        late = (now - nxt).total_seconds()
-        # a late tick (host busy or suspended) fires once, marked past due; the schedule resumes from now
-        it = croniter(schedule, max(now, nxt), second_at_beginning=six)
-        following = croniter(schedule, max(now, nxt), second_at_beginning=six).get_next(datetime)
-        await fire(late > 1.0, following if following.tzinfo else following.replace(tzinfo=UTC))
-        last = nxt
+        late = (datetime.now(UTC) - nxt).total_seconds()
+        await fire(late > 1.0, nxt)

@@ -93,3 +93,16 @@ def test_kill_during_blob_triggered_orchestration(crash_host, azurite):
     time.sleep(2.5)
     assert effects.count("blob", name=full) == 1
     assert host.status(iid)[1]["output"] == st["output"]
+
+
+def test_timer_missed_while_down_fires_once_past_due(crash_host):
+    host, effects = crash_host
+    wait_until(lambda: effects.count("timer") >= 1, what="first timer tick")
+    host.kill()
+    time.sleep(2.5)  # at least two scheduled seconds pass while devhost is down
+    before = effects.count("timer")
+    host.start()
+    wait_until(lambda: effects.count("timer") >= before + 2, what="ticks after restart")
+    after = effects.lines("timer")[before:]
+    assert after[0]["past_due"] is True
+    assert all(x["past_due"] is False for x in after[1:])
