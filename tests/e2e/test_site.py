@@ -43,56 +43,6 @@ def wait_for_result(page):
 
 # ------------------------------------------------------------------------------------------------
 
-def test_form_comes_from_the_catalog_and_works_on_a_phone(phone_page, artifacts_dir):
-    page = phone_page
-    open_site(page)
-
-    categories = page.locator("#category-options label.choice")
-    expect(categories).to_have_text([c.label for c in catalog.CATEGORIES])
-    values = page.eval_on_selector_all('input[name="category"]', "els => els.map(e => e.value)")
-    assert values == [c.value for c in catalog.CATEGORIES]
-    expect(page.locator("#stage-options label.choice")).to_have_text([s.label for s in catalog.STAGES])
-    stage_values = page.eval_on_selector_all('input[name="stage"]', "els => els.map(e => e.value)")
-    assert stage_values == [s.value for s in catalog.STAGES]  # "채색 기본", not the label "채색(기본)"
-    choose(page, "stage", "채색(기본)")
-    assert checked_value(page, "stage") == "채색 기본"
-    expect(page.locator("#aspect-options .choice-label")).to_have_text(["정사각", "세로 스트립", "가로"])
-    assert checked_value(page, "aspect") == catalog.DEFAULT_ASPECT
-    expect(page.locator("#variation-options label.choice")).to_have_count(catalog.MAX_VARIATIONS)
-
-    # Keyboard: the description grows to six lines, Shift+Enter breaks the line, Enter submits.
-    description = page.locator("#description")
-    description.click()
-    start_height = description.bounding_box()["height"]
-    for i in range(10):
-        description.type(f"{i + 1}번째 줄")
-        description.press("Shift+Enter")
-    assert description.input_value().count("\n") == 10
-    grown = description.bounding_box()["height"]
-    assert grown > start_height * 2
-    line = float(page.eval_on_selector("#description", "e => parseFloat(getComputedStyle(e).lineHeight)"))
-    assert grown <= line * 6 + 40  # stops at six lines, then scrolls
-    expect(page.locator("#description-count")).to_have_text(f"{len(description.input_value())} / 500")
-    description.press("Enter")  # submits: keywords are missing, so the form says so in Korean
-    expect(page.locator("#form-error")).to_have_text("키워드를 입력해 주세요.")
-    expect(page.locator("#keywords")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#keywords")).to_be_focused()
-
-    # Microphone: the offline stack has no speech token, so the browser's own recognition is used
-    # when Chromium has it; otherwise the button is disabled with the reason shown.
-    mic = page.locator("#mic")
-    page.wait_for_function("() => document.getElementById('mic').dataset.mode || document.getElementById('mic-status').textContent")
-    if mic.is_disabled():
-        expect(page.locator("#mic-status")).to_contain_text("음성 입력")
-    else:
-        assert mic.get_attribute("data-mode") == "browser"
-
-    # Nothing overflows the phone's width.
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0
-    page.screenshot(path=str(artifacts_dir / "e2e" / "phone_form.png"), full_page=True)
-
-
 def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, artifacts_dir, tmp_path,
                                                                         sample_references):
     from psd_tools import PSDImage
@@ -384,3 +334,106 @@ def test_microphone_disabled_with_a_reason_when_nothing_can_listen(page):
     open_site(page)
     expect(page.locator("#mic-status")).to_contain_text("음성 입력을 지원하지 않습니다")
     expect(page.locator("#mic")).to_be_disabled()
+
+
+def test_form_from_the_catalog_keyboard_and_phone_layout(phone_page, artifacts_dir):
+    page = phone_page
+    open_site(page)
+
+    categories = page.locator("#category-options label.choice")
+    expect(categories).to_have_text([c.label for c in catalog.CATEGORIES])
+    values = page.eval_on_selector_all('input[name="category"]', "els => els.map(e => e.value)")
+    assert values == [c.value for c in catalog.CATEGORIES]
+    expect(page.locator("#stage-options label.choice")).to_have_text([s.label for s in catalog.STAGES])
+    stage_values = page.eval_on_selector_all('input[name="stage"]', "els => els.map(e => e.value)")
+    assert stage_values == [s.value for s in catalog.STAGES]  # "채색 기본", not the label "채색(기본)"
+    choose(page, "stage", "채색(기본)")
+    assert checked_value(page, "stage") == "채색 기본"
+    page.focus('input[name="category"]:checked')
+    page.keyboard.press("ArrowRight")  # keyboard: arrows move between the buttons of a group
+    assert checked_value(page, "category") == catalog.CATEGORIES[1].value
+    expect(page.locator("#aspect-options .choice-label")).to_have_text(["정사각", "세로 스트립", "가로"])
+    assert checked_value(page, "aspect") == catalog.DEFAULT_ASPECT
+    expect(page.locator("#variation-options label.choice")).to_have_count(catalog.MAX_VARIATIONS)
+
+    # Keyboard: the description grows to six lines, Shift+Enter breaks the line, Enter submits.
+    description = page.locator("#description")
+    description.click()
+    start_height = description.bounding_box()["height"]
+    for i in range(10):
+        description.type(f"{i + 1}번째 줄")
+        description.press("Shift+Enter")
+    assert description.input_value().count("\n") == 10
+    grown = description.bounding_box()["height"]
+    assert grown > start_height * 2
+    line = float(page.eval_on_selector("#description", "e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert grown <= line * 6 + 40  # stops at six lines, then scrolls
+    expect(page.locator("#description-count")).to_have_text(f"{len(description.input_value())} / 500")
+    description.press("Enter")  # submits: keywords are missing, so the form says so in Korean
+    expect(page.locator("#form-error")).to_have_text("키워드를 입력해 주세요.")
+    expect(page.locator("#keywords")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#keywords")).to_be_focused()
+
+    # Microphone: the offline stack has no speech token, so the browser's own recognition is used
+    # when Chromium has it; otherwise the button is disabled with the reason shown.
+    mic = page.locator("#mic")
+    page.wait_for_function("() => document.getElementById('mic').dataset.mode || document.getElementById('mic-status').textContent")
+    if mic.is_disabled():
+        expect(page.locator("#mic-status")).to_contain_text("음성 입력")
+    else:
+        assert mic.get_attribute("data-mode") == "browser"
+
+    # Nothing overflows the phone's width.
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.screenshot(path=str(artifacts_dir / "e2e" / "phone_form.png"), full_page=True)
+
+    # A finished generation from the history, large on the phone.
+    opened = page.locator("#history-list button.history-open:not([disabled])")
+    if opened.count():
+        opened.first.click()
+        expect(page.locator("#result-images figure").first).to_be_visible()
+        page.wait_for_function("() => [...document.querySelectorAll('#result-images img')]"
+                               ".every(i => i.complete && i.naturalWidth > 0)")
+        width = page.locator("#result-images img").first.bounding_box()["width"]
+        assert width >= 300  # the image uses the phone's width
+        page.screenshot(path=str(artifacts_dir / "e2e" / "phone_result.png"))
+        assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_polling_honours_retry_after_and_stops_after_the_time_limit(page):
+    """A generation that never ends: the page polls at the pace the server asks and gives up after
+    its time limit with a Korean message, instead of polling forever (time is fast-forwarded)."""
+    polls: list[float] = []
+
+    def never_ends(route):
+        polls.append(time.monotonic())
+        route.fulfill(status=202, content_type="application/json", headers={"Retry-After": "30"},
+                      body='{"runtimeStatus": "Running", "customStatus": {"stage": "generate_image",'
+                           ' "stageLabel": "이미지 생성", "progress": 0.5}}')
+
+    page.clock.install()
+    open_site(page)
+    page.route("**/runtime/webhooks/durabletask/instances/**", never_ends)
+    page.fill("#keywords", "끝나지 않는 작업")
+    page.click("#submit")
+    expect(page.locator("#stage-label")).to_have_text("이미지 생성")
+    error = page.locator("#job-error")
+    for _ in range(40):
+        seen = len(polls)
+        page.clock.run_for(29_000)
+        page.wait_for_timeout(150)
+        assert len(polls) == seen, "polled before Retry-After had passed"
+        page.clock.run_for(1_500)
+        deadline = time.monotonic() + 5
+        while len(polls) == seen and not error.is_visible() and time.monotonic() < deadline:
+            page.wait_for_timeout(20)
+        if error.is_visible():
+            break
+    expect(error).to_contain_text("너무 오래 걸려")
+    count = len(polls)
+    assert 15 <= count <= 25, count  # about ten minutes at one poll per 30 s
+    page.clock.run_for(300_000)
+    page.wait_for_timeout(300)
+    assert len(polls) == count, "polling went on after the time limit"
+    expect(page.locator("#submit")).to_be_enabled()
