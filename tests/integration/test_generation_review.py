@@ -83,3 +83,24 @@ def test_a_ready_prompt_is_not_reviewed(client):
     assert status["runtimeStatus"] == "Completed"
     assert "review" not in status["output"]["timings"]
     assert status["output"]["prompt"] == "a ready prompt: stone bridge over a palace pond"
+
+
+def test_a_host_crash_while_waiting_for_review_loses_nothing(start_app_host):
+    """kill -9 of the host during the review, a restart on the same data: the generation is still
+    waiting, and the artist's answer completes it with the edited prompt."""
+    host = start_app_host()
+    client = GenerationClient(host.base_url)
+    started = client.start({**REQUEST, "keywords": "창덕궁 후원 단풍"})
+    draft = client.wait(started, until=_awaiting)["customStatus"]["draft"]
+
+    host.devhost.kill()
+    host.devhost.start()
+    status = client.status(started)
+    assert status["runtimeStatus"] == "Running" and status["customStatus"]["awaitingApproval"] is True
+    assert status["customStatus"]["draft"] == draft
+
+    edited = "EDITED after a crash: autumn maple leaves over a secret garden pavilion"
+    assert client.approve(started, {"prompt": edited}).status_code == 202
+    status = client.wait(started)
+    assert status["runtimeStatus"] == "Completed", status
+    assert status["output"]["prompt"] == edited
