@@ -37,7 +37,7 @@ def start_trigger_loops(host) -> list[asyncio.Task]:
         elif info.trigger_type == "timerTrigger":
             tasks.append(loop.create_task(_guarded(info.name, timer_loop(host, info))))
         elif info.trigger_type == "queueTrigger":
-            print(f"devhost: queue trigger {info.name} is not run by devhost", flush=True)
+            tasks.append(loop.create_task(_guarded(info.name, QueueWatcher(host, info).run())))
     return tasks
 
 
@@ -141,6 +141,102 @@ class BlobWatcher:
                       f"(attempt {attempts}): {type(exc).__name__}: {exc}", flush=True)
             return
         store.put_receipt(key, self.info.name, "done", attempts, iso(datetime.now(UTC)))
+
+
+class QueueWatcher:
+    """Storage queue trigger: poll, invoke, delete on success; after 5 dequeues move the message to
+    `<queue>-poison`, as the host does (messages are base64 text, host.json's default encoding)."""
+
+    max_dequeue = 5
+
+    def __init__(self, host, info):
+        self.host = host
+        self.info = info
+        self.queue = resolve_schedule(info.trigger["queueName"])  # may be a %setting%
+        self._client = None
+        self._poison = None
+
+    def _clients(self):
+        if self._client is None:
+            from azure.storage.queue import QueueClient
+            conn = connection_string(self.info.trigger.get("connection"))
+            self._client = QueueClient.from_connection_string(conn, self.queue)
+            self._poison = QueueClient.from_connection_string(conn, f"{self.queue}-poison")
+            from azure.core.exceptions import ResourceExistsError
+            try:
+                self._client.create_queue()
+            except ResourceExistsError:
+                pass
+        return self._client, self._poison
+
+    def _receive(self):
+        client, _ = self._clients()
+        return list(client.receive_messages(max_messages=16, messages_per_page=16, visibility_timeout=300))
+
+    def _settle(self, msg, ok: bool) -> str:
+        client, poison = self._clients()
+        if ok:
+            client.delete_message(msg)
+            return "done"
+        if (msg.dequeue_count or 0) >= self.max_dequeue:
+            from azure.core.exceptions import ResourceExistsError
+            try:
+                poison.create_queue()
+            except ResourceExistsError:
+                pass
+            poison.send_message(msg.content)
+            client.delete_message(msg)
+            return "poison"
+        client.update_message(msg, visibility_timeout=0)
+        return "retry"
+
+    async def run(self) -> None:
+        import base64
+        import binascii
+
+        from azure.functions.queue import QueueMessage
+
+        loop = asyncio.get_running_loop()
+        warned = False
+        while True:
+            try:
+                messages = await loop.run_in_executor(self.host.pool, self._receive)
+                warned = False
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not warned:
+                    print(f"devhost: queue trigger {self.info.name}: cannot poll {self.queue}: {exc}", flush=True)
+                    warned = True
+                messages = []
+            for msg in messages:
+                content = msg.content or ""
+                try:
+                    body = base64.b64decode(content, validate=True)
+                except (binascii.Error, ValueError):
+                    body = content.encode("utf-8")
+                qm = QueueMessage(id=msg.id, body=body, dequeue_count=msg.dequeue_count,
+                                  expiration_time=msg.expires_on, insertion_time=msg.inserted_on,
+                                  time_next_visible=msg.next_visible_on, pop_receipt=msg.pop_receipt)
+                ok = True
+                try:
+                    await self.host.invoke(self.info, {self.info.trigger_param: qm}, "queue",
+                                           f"queue={self.queue} dequeue_count={msg.dequeue_count}")
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    ok = False
+                    print(f"devhost: queue trigger {self.info.name} failed on message {msg.id} "
+                          f"(dequeue {msg.dequeue_count}): {type(exc).__name__}: {exc}", flush=True)
+                try:
+                    outcome = await loop.run_in_executor(self.host.pool, self._settle, msg, ok)
+                    if outcome == "poison":
+                        print(f"devhost: queue trigger {self.info.name} moved message {msg.id} to "
+                              f"{self.queue}-poison after {msg.dequeue_count} attempts", flush=True)
+                except Exception as exc:
+                    print(f"devhost: queue trigger {self.info.name}: cannot settle {msg.id}: {exc}", flush=True)
+            if not messages:
+                await asyncio.sleep(self.host.cfg.blob_poll_seconds)
 
 
 def resolve_schedule(schedule: str) -> str:

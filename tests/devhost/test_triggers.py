@@ -59,6 +59,29 @@ def test_failing_blob_function_gives_up_as_poison(host, blobs, effects):
     assert effects.count("poison", name=full) == 5
 
 
+def test_queue_trigger_and_poison_queue(host, azurite, effects):
+    import base64
+
+    from azure.storage.queue import QueueClient
+    q = QueueClient.from_connection_string(azurite, "devhost-jobs")
+    try:
+        q.create_queue()
+    except Exception:
+        pass
+    tag = str(time.time_ns())
+    for text in (f"job-a-{tag}", f"job-b-{tag}", "fail"):
+        q.send_message(base64.b64encode(text.encode()).decode())
+    wait_until(lambda: effects.count("queue", body=f"job-a-{tag}") == 1
+               and effects.count("queue", body=f"job-b-{tag}") == 1, what="queue messages", host=host)
+    wait_until(lambda: effects.count("queue", body="fail") == 5, timeout=40, what="5 attempts", host=host)
+    poison = QueueClient.from_connection_string(azurite, "devhost-jobs-poison")
+    msgs = wait_until(lambda: list(poison.peek_messages(max_messages=5)), what="poison queue", host=host)
+    assert base64.b64decode(msgs[0].content) == b"fail"
+    time.sleep(2)
+    assert effects.count("queue", body=f"job-a-{tag}") == 1 and effects.count("queue", body="fail") == 5
+    assert [x["dequeue_count"] for x in effects.lines("queue") if x["body"] == "fail"] == [1, 2, 3, 4, 5]
+
+
 def test_timer_trigger_fires_on_its_schedule(host, effects):
     before = effects.count("timer")
     wait_until(lambda: effects.count("timer") >= before + 3, timeout=15, what="timer trigger", host=host)

@@ -340,6 +340,14 @@ def on_poison_blob(blob: func.InputStream):
     raise RuntimeError("this blob always fails")
 
 
+@app.queue_trigger(arg_name="msg", queue_name="devhost-jobs", connection="AzureWebJobsStorage")
+def on_queue(msg: func.QueueMessage) -> None:
+    text = msg.get_body().decode("utf-8")
+    record("queue", body=text, dequeue_count=msg.dequeue_count)
+    if text == "fail":
+        raise RuntimeError("this message always fails")
+
+
 @app.schedule(schedule="*/1 * * * * *", arg_name="timer", run_on_startup=False)
 def every_second(timer: func.TimerRequest) -> None:
     record("timer", past_due=timer.past_due, t=time.time())
