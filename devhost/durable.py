@@ -510,7 +510,7 @@ class Engine:
             for work_id, iid, eid, ev in batch:
                 db.execute("DELETE FROM work WHERE id=?", (work_id,))
                 inst = self.instances.get(iid)
-                if inst is not None and inst.outstanding > 0:
+                if inst is not None and inst.execution_id == eid and inst.outstanding > 0:
                     inst.outstanding -= 1
                 if inst is None or inst.execution_id != eid:
                     continue

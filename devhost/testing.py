@@ -165,6 +165,17 @@ class DevHost:
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
 
+    def binding_json(self) -> str:
+        """The durableClient binding JSON devhost gives functions: build a real client from it with
+        `azure.durable_functions.DurableOrchestrationClient(host.binding_json())`."""
+        from devhost.http_api import DurableApi
+        return DurableApi(None, self.hub_name(), None).binding_json(self.base_url)
+
+    def hub_name(self) -> str:
+        from devhost.config import read_host_json
+        durable = (read_host_json(self.app_dir).get("extensions") or {}).get("durableTask") or {}
+        return str(durable.get("hubName") or "TestHubName")
+
     def status(self, instance_id: str, **query) -> tuple[int, dict | None]:
         q = "&".join(f"{k}={v}" for k, v in query.items())
         code, _, body = self.request("GET", f"/runtime/webhooks/durabletask/instances/{instance_id}"

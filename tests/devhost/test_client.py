@@ -18,8 +18,10 @@ from tests.devhost.conftest import start
 
 
 def binding_json(host) -> str:
-    api = DurableApi(engine=None, hub_name="DevhostTestHub", origin_fn=None)
-    return api.binding_json(host.base_url)
+    text = host.binding_json()
+    assert json.loads(text)["taskHubName"] == "DevhostTestHub"
+    assert text == DurableApi(engine=None, hub_name="DevhostTestHub", origin_fn=None).binding_json(host.base_url)
+    return text
 
 
 def run(coro):

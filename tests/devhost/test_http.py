@@ -42,6 +42,15 @@ def test_unknown_route_and_wrong_method(host):
     assert code == 200 and json.loads(body) == {"body": {"a": [1, "가"]}, "headers": {"x-test": "yes"}}
 
 
+def test_context_argument_and_unhandled_errors(host):
+    code, _, body = host.request("GET", "/api/whoami")
+    data = json.loads(body)
+    assert code == 200 and data["function"] == "whoami" and len(data["invocation"]) == 36
+    code, _, body = host.request("GET", "/api/crash")
+    assert code == 500 and b"unhandled" not in body  # no stack trace or message leaks
+    assert "RuntimeError: unhandled in a function" in host.log_text()
+
+
 def test_bad_input_gets_host_answers(host):
     # malformed JSON to a function (its own 400) and to the Durable API
     assert host.request("POST", "/api/echo", b"{not json")[0] == 400

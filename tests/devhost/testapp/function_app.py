@@ -84,6 +84,16 @@ async def echo(req: func.HttpRequest) -> func.HttpResponse:
     return json_response({"body": body, "headers": {"x-test": req.headers.get("x-test")}})
 
 
+@app.route(route="whoami", methods=["GET"])
+def whoami(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return json_response({"function": context.function_name, "invocation": context.invocation_id})
+
+
+@app.route(route="crash", methods=["GET"])
+def crash(req: func.HttpRequest) -> func.HttpResponse:
+    raise RuntimeError("unhandled in a function")
+
+
 @app.route(route="orchestrators/{name}", methods=["POST"])
 @app.durable_client_input(client_name="client")
 async def start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
