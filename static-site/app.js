@@ -329,6 +329,10 @@ async function onSubmit(event) {
   }
 }
 
+function smoothScroll() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+}
+
 function setBusy(busy, label) {
   ui.submit.disabled = busy;
   ui.submit.textContent = busy ? label || "생성 중…" : "배경 생성";
@@ -391,7 +395,7 @@ function beginJob(start, payload) {
   ui.resultEmptyText.textContent = "생성이 끝나면 여기에 결과가 나타납니다.";
   const job = new GenerationJob(start, { onStatus: renderStatus, onDone: endJob });
   state.job = job;
-  ui.progress.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  ui.progress.scrollIntoView({ block: "nearest", behavior: smoothScroll() });
   job.run();
 }
 
@@ -682,7 +686,7 @@ function openHistoryItem(item) {
     { instanceId: item.instanceId, title: item.title, images: item.images || [], keywords: item.keywords },
     { category: item.category, stage: item.stage, keywords: item.keywords },
   );
-  ui.result.scrollIntoView({ block: "start", behavior: "smooth" });
+  ui.result.scrollIntoView({ block: "start", behavior: smoothScroll() });
   const firstLink = ui.resultImages.querySelector("a");
   if (firstLink) firstLink.focus({ preventScroll: true });
 }

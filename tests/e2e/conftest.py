@@ -87,7 +87,7 @@ def console():
 
 def _new_page(browser, base_url, console, viewport):
     context = browser.new_context(
-        base_url=base_url, viewport=viewport, locale="ko-KR", accept_downloads=True,
+        base_url=base_url, viewport=viewport, locale="ko-KR", accept_downloads=True, reduced_motion="reduce",
         device_scale_factor=1, is_mobile=viewport is PHONE, has_touch=viewport is PHONE,
     )
     context.set_default_timeout(20_000)
