@@ -181,6 +181,11 @@ class Host:
         for task in self._background:
             task.cancel()
         await self.engine.stop()
+        try:  # the SDK's shared aiohttp session (used by the durable client in this process)
+            from azure.durable_functions.models.utils import http_utils
+            await http_utils._close_session()
+        except Exception:
+            pass
         if self.runner:
             await self.runner.cleanup()
         self.pool.shutdown(wait=False, cancel_futures=True)
