@@ -397,7 +397,7 @@ class Engine:
             if inst and inst.parent:
                 self._send_to_parent(db, inst, SUB_FAILED, now,
                                      Reason=f"Orchestration '{inst.name}' was terminated: {reason or ''}",
-                                     Details=None)
+                                     Details="")
             post, self._post = self._post, []
         if inst:
             self._forget(inst)
@@ -652,7 +652,7 @@ class Engine:
             if name not in self.activities:
                 new_inbox.append((inst.id, inst.execution_id, event(
                     TASK_FAILED, ts, TaskScheduledId=sid,
-                    Reason=f"The activity function '{name}' doesn't exist.", Details=None), 0.0))
+                    Reason=f"The activity function '{name}' doesn't exist.", Details=""), 0.0))
             else:
                 new_work.append({"instance_id": inst.id, "execution_id": inst.execution_id, "task_id": sid,
                                  "name": name, "input": input_text})
@@ -666,11 +666,11 @@ class Engine:
             if name not in self.orchestrators:
                 new_inbox.append((inst.id, inst.execution_id, event(
                     SUB_FAILED, ts, TaskScheduledId=sid,
-                    Reason=f"The orchestrator function '{name}' doesn't exist.", Details=None), 0.0))
+                    Reason=f"The orchestrator function '{name}' doesn't exist.", Details=""), 0.0))
             elif existing is not None and existing.status not in TERMINAL and child_id != inst.id:
                 new_inbox.append((inst.id, inst.execution_id, event(
                     SUB_FAILED, ts, TaskScheduledId=sid,
-                    Reason=f"An orchestration with instance ID '{child_id}' already exists.", Details=None), 0.0))
+                    Reason=f"An orchestration with instance ID '{child_id}' already exists.", Details=""), 0.0))
             else:
                 children.append((name, child_id, input_text, {
                     "id": inst.id, "execution_id": inst.execution_id, "task_id": sid, "name": inst.name}))
@@ -817,7 +817,7 @@ class Engine:
                     self._send_to_parent(db, inst, SUB_COMPLETED, ts, Result=output)
                 else:
                     self._send_to_parent(db, inst, SUB_FAILED, ts,
-                                         Reason=json.loads(output), Details=None)
+                                         Reason=json.loads(output), Details="")
 
         self._productive = bool(new_work or new_inbox or children or done_status or cancel_items)
         # adopt the new state in memory

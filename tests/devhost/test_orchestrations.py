@@ -41,6 +41,25 @@ def test_fan_out_and_async_activity(host):
     assert st["output"] == {"sum": expected, "doubled": 2 * expected, "n": 25}
 
 
+def max_overlap(spans) -> int:
+    points = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans], key=lambda p: (p[0], p[1]))
+    best = cur = 0
+    for _, delta in points:
+        cur += delta
+        best = max(best, cur)
+    return best
+
+
+def test_activities_run_concurrently_within_the_host_json_bound(host):
+    data = start(host, "concurrency", {"n": 20})
+    out = host.wait_for(data["id"], timeout=60)["output"]
+    for kind in ("sync", "async"):
+        spans = out[kind]
+        assert len(spans) == 20
+        overlap = max_overlap(spans)
+        assert 2 <= overlap <= 8, (kind, overlap)  # maxConcurrentActivityFunctions = 8
+
+
 def test_retries_with_backoff(host, effects):
     data = start(host, "retrying", {"fail_times": 2})
     st = host.wait_for(data["id"])

@@ -156,6 +156,14 @@ def fan_out(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def concurrency(context: df.DurableOrchestrationContext):
+    n = (context.get_input() or {}).get("n", 20)
+    spans = yield context.task_all([context.call_activity("probe", 0.25) for _ in range(n)])
+    async_spans = yield context.task_all([context.call_activity("async_probe", 0.25) for _ in range(n)])
+    return {"sync": spans, "async": async_spans}
+
+
+@app.orchestration_trigger(context_name="context")
 def retrying(context: df.DurableOrchestrationContext):
     spec = context.get_input()
     ok = yield context.call_activity_with_retry(
@@ -299,6 +307,20 @@ def shout(word: str) -> str:
 @app.activity_trigger(input_name="n")
 def square(n: int) -> int:
     return n * n
+
+
+@app.activity_trigger(input_name="seconds")
+def probe(seconds: float) -> list:
+    start = time.time()
+    time.sleep(seconds)
+    return [start, time.time()]
+
+
+@app.activity_trigger(input_name="seconds")
+async def async_probe(seconds: float) -> list:
+    start = time.time()
+    await asyncio.sleep(seconds)
+    return [start, time.time()]
 
 
 @app.activity_trigger(input_name="n")
