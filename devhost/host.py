@@ -28,6 +28,15 @@ from devhost.store import Store
 
 log = logging.getLogger("devhost")
 
+STATIC_TYPES = {
+    ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
+    ".mjs": "text/javascript", ".json": "application/json", ".map": "application/json",
+    ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".webp": "image/webp", ".gif": "image/gif", ".ico": "image/x-icon", ".txt": "text/plain",
+    ".webmanifest": "application/manifest+json", ".woff": "font/woff", ".woff2": "font/woff2",
+    ".wasm": "application/wasm",
+}
+
 ALL_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE")
 
 
@@ -158,9 +167,11 @@ class Host:
             target = target / "index.html"
         if not target.is_file():
             return web.Response(status=404)
-        ctype, _ = mimetypes.guess_type(target.name)
+        if target.name == "staticwebapp.config.json":  # Static Web Apps' own config is not served
+            return web.Response(status=404)
+        ctype = STATIC_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0]
         ctype = ctype or "application/octet-stream"
-        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "image/svg+xml"):
+        if ctype.startswith("text/") or ctype in ("application/json", "image/svg+xml", "application/manifest+json"):
             ctype += "; charset=utf-8"
         headers = {"Content-Type": ctype, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
         return web.Response(body=target.read_bytes(), headers=headers)

@@ -84,7 +84,8 @@ def test_static_site(host):
     code, headers, _ = host.request("GET", "/style.css")
     assert code == 200 and headers["Content-Type"].startswith("text/css")
     code, headers, _ = host.request("GET", "/app.js")
-    assert code == 200 and "javascript" in headers["Content-Type"]
+    assert code == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert headers["X-Content-Type-Options"] == "nosniff"
     assert host.request("GET", "/sub/note.txt")[0] == 200
     assert host.request("GET", "/sub/")[0] == 404  # no directory listing
     assert host.request("GET", "/missing.png")[0] == 404
