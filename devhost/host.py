@@ -53,7 +53,7 @@ class HttpRoute:
 class Host:
     def __init__(self, cfg: HostConfig):
         self.cfg = cfg
-        self.functions = load_functions(cfg.app_dir)
+        self.functions = [f for f in load_functions(cfg.app_dir) if not is_disabled(f.name)]
         self.store = Store(cfg.data_dir / "devhost.sqlite3")
         self.engine = Engine(self.store, self.functions, cfg.app_dir, cfg.max_activities)
         self.durable = DurableApi(self.engine, cfg.hub_name, self._origin)
@@ -215,6 +215,15 @@ class Host:
             lines.append(f"  function key: {next(iter(self.cfg.function_keys))}")
             lines.append(f"  master key:   {self.cfg.master_key}")
         return "\n".join(lines)
+
+
+def is_disabled(function_name: str) -> bool:
+    """The host's switch: app setting `AzureWebJobs.<name>.Disabled` = true (also with `_` for `.`)."""
+    import os
+    for key in (f"AzureWebJobs.{function_name}.Disabled", f"AzureWebJobs_{function_name}_Disabled"):
+        if os.environ.get(key, "").strip().lower() in ("true", "1"):
+            return True
+    return False
 
 
 def to_aiohttp(result) -> web.StreamResponse:

@@ -106,3 +106,13 @@ def test_timer_missed_while_down_fires_once_past_due(crash_host):
     after = effects.lines("timer")[before:]
     assert after[0]["past_due"] is True
     assert all(x["past_due"] is False for x in after[1:])
+
+
+def test_disabled_function_setting(azurite, tmp_path):
+    env = {"AzureWebJobsStorage": azurite, "TESTAPP_EFFECTS_DIR": str(tmp_path / "fx"),
+           "AzureWebJobs.hello.Disabled": "true", "AzureWebJobs_every_second_Disabled": "1"}
+    with DevHost(TESTAPP, tmp_path / "data", env=env) as host:
+        assert host.request("GET", "/api/hello/World")[0] == 404
+        assert host.request("GET", "/api/opt/x")[0] == 200
+        time.sleep(2.2)
+        assert Effects(tmp_path / "fx").count("timer") == 0
