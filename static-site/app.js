@@ -371,7 +371,41 @@ function setStageLabel(text) {
   if (ui.stageLabel.textContent !== text) ui.stageLabel.textContent = text;
 }
 
+// The running generation is kept in sessionStorage, so a reload picks its progress up again.
+const RUNNING_KEY = "webtoon.running";
+
+function rememberJob(start, payload) {
+  try {
+    if (start) {
+      const urls = {
+        id: start.id, statusQueryGetUri: start.statusQueryGetUri,
+        sendEventPostUri: start.sendEventPostUri, terminatePostUri: start.terminatePostUri,
+      };
+      sessionStorage.setItem(RUNNING_KEY, JSON.stringify({ start: urls, payload }));
+    } else {
+      sessionStorage.removeItem(RUNNING_KEY);
+    }
+  } catch {
+    // storage unavailable (private mode): the job just is not resumed after a reload
+  }
+}
+
+function resumeJob() {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(RUNNING_KEY) || "null");
+  } catch {
+    saved = null;
+  }
+  if (!saved || !saved.start || typeof saved.start.statusQueryGetUri !== "string" || !saved.payload) {
+    rememberJob(null);
+    return;
+  }
+  beginJob(saved.start, saved.payload);
+}
+
 function beginJob(start, payload) {
+  rememberJob(start, payload);
   state.payload = payload;
   state.reviewShown = false;
   state.reviewWanted = payload.review;
@@ -500,6 +534,7 @@ async function onCancel() {
 
 function endJob({ status, error }) {
   state.job = null;
+  rememberJob(null);
   ui.resultEmptyText.textContent = EMPTY_TEXT;
   setBusy(false);
   show(ui.cancel, false);
@@ -746,7 +781,7 @@ function init() {
       ui.mic.querySelector(".mic-text").textContent = on ? "듣는 중… (눌러서 멈춤)" : "음성 입력";
     },
   });
-  Promise.all([loadCatalog(), loadHistory(1)]).finally(() => {
+  Promise.all([loadCatalog().then(() => state.catalog && resumeJob()), loadHistory(1)]).finally(() => {
     document.documentElement.dataset.ready = "true";
   });
 }

@@ -174,6 +174,14 @@ def test_review_the_prompt_edit_it_and_generate(page, artifacts_dir):
     expect(page.locator("#steps li.step-current")).to_have_attribute("data-step", "review")
     done = page.eval_on_selector_all("#steps li.step-done", "els => els.map(e => e.dataset.step)")
     assert done == ["embed_query", "search_references", "write_prompt"], done
+
+    # A reload while the generation waits: the page picks the same generation up again.
+    instance = page.get_attribute("#progress", "data-instance")
+    page.reload()
+    page.wait_for_selector("html[data-ready]")
+    track_stages(page)
+    expect(review).to_be_visible()
+    assert page.get_attribute("#progress", "data-instance") == instance
     prompt_box = page.locator("#review-prompt")
     draft = prompt_box.input_value()
     assert len(draft) > 20
