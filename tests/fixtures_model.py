@@ -43,3 +43,31 @@ def embedding_env(tiny_model_dir, monkeypatch):
     yield tiny_model_dir
     config.reset_settings()
     embedding.reset()
+
+
+def private_database(postgres_url: str, name: str) -> str:
+    """A fresh database `name` on the session's PostgreSQL, migrated; returns its conninfo.
+
+    Reference tests empty and refill reference_images: in their own database they leave the session's
+    sample references (tests/fixtures_app.py) alone.
+    """
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from shared.db import migrate
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    uri = make_conninfo(postgres_url, dbname=name)
+    migrate(uri)
+    return uri
+
+
+def use_database(uri: str, monkeypatch) -> None:
+    """Point this test's settings (and a fresh pool) at `uri`."""
+    from shared import config, db
+
+    monkeypatch.setenv("POSTGRES_URL", uri)
+    config.reset_settings()
+    db.close_pool()

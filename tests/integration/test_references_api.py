@@ -38,20 +38,17 @@ def sample_dir(tmp_path_factory):
 
 
 @pytest.fixture
-def loaded(app_env, embedding_env, postgres_url, sample_dir):
-    import psycopg
-
+def loaded(app_env, embedding_env, postgres_url, sample_dir, monkeypatch):
+    """The sample set ingested into a private database (the session's own references stay as they are)."""
     from shared import storage
     from shared.references.ingest import ingest
+    from tests.fixtures_model import private_database, use_database
 
+    use_database(private_database(postgres_url, "references_api_test"), monkeypatch)
     storage.reset()
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE reference_images")
     report = ingest(sample_dir, sample_dir / "metadata.jsonl", progress=False, out=lambda *_: None)
     yield report
     storage.reset()
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE reference_images")
 
 
 def test_sample_set_covers_every_category_and_stage(sample_dir):

@@ -35,26 +35,34 @@ def _row(index: int, **overrides) -> dict:
     return row
 
 
+@pytest.fixture(scope="module")
+def refs_url(postgres_url):
+    from tests.fixtures_model import private_database
+
+    return private_database(postgres_url, "references_ingest_test")
+
+
 @pytest.fixture
-def ingest_env(app_env, embedding_env, postgres_url):
-    """Settings on the test stack and the tiny model; an empty reference table."""
+def ingest_env(app_env, embedding_env, refs_url, monkeypatch):
+    """Settings on the test stack (a private database) and the tiny model; an empty reference table."""
     import psycopg
 
     from shared import storage
+    from tests.fixtures_model import use_database
 
+    use_database(refs_url, monkeypatch)
     storage.reset()
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
+    with psycopg.connect(refs_url, autocommit=True) as conn:
         conn.execute("TRUNCATE reference_images")
-    yield {**app_env, "EMBEDDING_MODEL_DIR": str(embedding_env), "EMBEDDING_PRECISION": "fp32"}
+    yield {**app_env, "POSTGRES_URL": refs_url, "EMBEDDING_MODEL_DIR": str(embedding_env),
+           "EMBEDDING_PRECISION": "fp32"}
     storage.reset()
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE reference_images")
 
 
-def _rows_in_db(postgres_url) -> list[tuple]:
+def _rows_in_db(url: str) -> list[tuple]:
     import psycopg
 
-    with psycopg.connect(postgres_url) as conn:
+    with psycopg.connect(url) as conn:
         return conn.execute("SELECT sha256, caption, category, stage, tags, blob_name, thumbnail_blob"
                             " FROM reference_images ORDER BY caption").fetchall()
 
@@ -77,7 +85,7 @@ def _mixed_folder(folder: Path) -> list[dict]:
     ]
 
 
-def test_bad_rows_are_reported_with_line_numbers_and_the_rest_loaded(ingest_env, postgres_url, tmp_path):
+def test_bad_rows_are_reported_with_line_numbers_and_the_rest_loaded(ingest_env, tmp_path):
     from shared import storage
     from shared.references.ingest import ingest
 
@@ -100,7 +108,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_the_rest_loaded(ingest_env,
     assert "caption" in by_line[8]
     assert "상대 경로" in by_line[10]
 
-    stored = _rows_in_db(postgres_url)
+    stored = _rows_in_db(ingest_env["POSTGRES_URL"])
     assert [r[1] for r in stored] == ["1번 궁궐 콘티", "3번 궁궐 콘티", "8번 궁궐 콘티"]
     food = next(r for r in stored if r[2] == "음식")
     assert food[4] == ["떡볶이", "시장"]
@@ -110,10 +118,10 @@ def test_bad_rows_are_reported_with_line_numbers_and_the_rest_loaded(ingest_env,
 
     again = ingest(tmp_path / "images", metadata, batch_size=3, progress=False, out=lambda *_: None)
     assert (again.added, again.skipped, len(again.errors)) == (0, 3, 7)
-    assert _rows_in_db(postgres_url) == stored
+    assert _rows_in_db(ingest_env["POSTGRES_URL"]) == stored
 
 
-def test_csv_metadata_and_search_finds_the_loaded_rows(ingest_env, postgres_url, tmp_path):
+def test_csv_metadata_and_search_finds_the_loaded_rows(ingest_env, tmp_path):
     from shared.references import search
     from shared.references.ingest import ingest
 
@@ -138,7 +146,7 @@ def test_csv_metadata_and_search_finds_the_loaded_rows(ingest_env, postgres_url,
     assert found[0].tags == ["한옥", "청사초롱"] and found[0].blob_name.endswith(".png")
 
 
-def test_killed_run_resumes_and_loads_every_row_exactly_once(ingest_env, postgres_url, tmp_path):
+def test_killed_run_resumes_and_loads_every_row_exactly_once(ingest_env, tmp_path):
     import psycopg
 
     total = 150
@@ -157,7 +165,7 @@ def test_killed_run_resumes_and_loads_every_row_exactly_once(ingest_env, postgre
                              stderr=subprocess.STDOUT)
     loaded_at_kill = 0
     deadline = time.monotonic() + 120
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
+    with psycopg.connect(ingest_env["POSTGRES_URL"], autocommit=True) as conn:
         while time.monotonic() < deadline and first.poll() is None:
             loaded_at_kill = conn.execute("SELECT count(*) FROM reference_images").fetchone()[0]
             if loaded_at_kill >= 20:
@@ -174,17 +182,17 @@ def test_killed_run_resumes_and_loads_every_row_exactly_once(ingest_env, postgre
     assert f"새로 추가 {total - loaded_at_kill}개" in second.stdout
     assert f"이미 있어 건너뜀 {loaded_at_kill}개" in second.stdout
 
-    stored = _rows_in_db(postgres_url)
+    stored = _rows_in_db(ingest_env["POSTGRES_URL"])
     assert len(stored) == total
     assert sorted(r[1] for r in stored) == sorted(f"{i}번 궁궐 콘티" for i in range(total))
     assert len({r[0] for r in stored}) == total
 
     third = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert third.returncode == 0 and "새로 추가 0개" in third.stdout
-    assert len(_rows_in_db(postgres_url)) == total
+    assert len(_rows_in_db(ingest_env["POSTGRES_URL"])) == total
 
 
-def test_ingest_from_a_blob_container(ingest_env, postgres_url, tmp_path):
+def test_ingest_from_a_blob_container(ingest_env, tmp_path):
     """`blob:CONTAINER/PREFIX`: a studio's images already in Blob storage; a missing blob is a row error."""
     from shared import storage
     from shared.references.ingest import ingest
@@ -197,4 +205,4 @@ def test_ingest_from_a_blob_container(ingest_env, postgres_url, tmp_path):
     report = ingest(f"blob:{storage.UPLOADS}/studio-test", metadata, progress=False, out=lambda *_: None)
     assert report.added == 2
     assert [(e.line, "파일이 없습니다" in e.message) for e in report.errors] == [(3, True)]
-    assert len(_rows_in_db(postgres_url)) == 2
+    assert len(_rows_in_db(ingest_env["POSTGRES_URL"])) == 2

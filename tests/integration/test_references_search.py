@@ -22,7 +22,22 @@ def _unit(rows):
 
 
 @pytest.fixture(scope="module")
-def clustered(postgres_url):
+def refs_url(postgres_url):
+    from tests.fixtures_model import private_database
+
+    return private_database(postgres_url, "references_search_test")
+
+
+@pytest.fixture
+def refs_env(app_env, refs_url, monkeypatch):
+    from tests.fixtures_model import use_database
+
+    use_database(refs_url, monkeypatch)
+    return refs_url
+
+
+@pytest.fixture(scope="module")
+def clustered(refs_url):
     """360 references in 8 clusters; category/stage assigned round-robin so each filter cuts across
     clusters. One reference carries a rare tag while its vectors sit in cluster 7."""
     import psycopg
@@ -45,17 +60,14 @@ def clustered(postgres_url):
         rows.append(NewReference(category, stage, tags, caption, f"test/{digest}.png", f"test/{digest}.jpg",
                                  digest, "test", "CC0", 64, 64, image, caption_vec))
         meta.append({"cluster": cluster, "category": category, "stage": stage, "image": image, "sha": digest})
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
+    with psycopg.connect(refs_url, autocommit=True) as conn:
         register_vector(conn)
-        conn.execute("TRUNCATE reference_images")
         inserted = insert_batch(conn, rows)
         ids = dict(conn.execute("SELECT sha256, id FROM reference_images").fetchall())
     assert len(inserted) == len(rows)
     for item in meta:
         item["id"] = ids[item["sha"]]
-    yield {"centres": centres, "meta": meta}
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE reference_images")
+    return {"centres": centres, "meta": meta}
 
 
 def _exact(meta, query, k, category=None, stage=None):
@@ -65,7 +77,7 @@ def _exact(meta, query, k, category=None, stage=None):
     return [m["id"] for m in scored[:k]]
 
 
-def test_vector_search_finds_the_cluster(app_env, clustered):
+def test_vector_search_finds_the_cluster(refs_env, clustered):
     from shared.references import search
 
     meta = clustered["meta"]
@@ -82,7 +94,7 @@ def meta_by_id(meta, ref_id):
     return next(m for m in meta if m["id"] == ref_id)
 
 
-def test_filters_are_honoured_with_k_results(app_env, clustered):
+def test_filters_are_honoured_with_k_results(refs_env, clustered):
     """A category+stage filter keeps 1 row in 15; the answer equals the exact filtered ranking."""
     from shared.references import search
 
@@ -97,7 +109,7 @@ def test_filters_are_honoured_with_k_results(app_env, clustered):
     assert all(r.category == "음식" for r in only_category) and len(only_category) == 8
 
 
-def test_hnsw_with_filter_needs_the_iterative_scan(app_env, clustered):
+def test_hnsw_with_filter_needs_the_iterative_scan(refs_env, clustered):
     """On the HNSW path (forced here: at this size the planner prefers an exact scan) a 1-in-15 filter
     empties the candidate list unless pgvector keeps scanning (hnsw.iterative_scan)."""
     from pgvector import Vector
@@ -124,7 +136,7 @@ def test_hnsw_with_filter_needs_the_iterative_scan(app_env, clustered):
     assert found["relaxed_order"] == _exact(meta, query, 12, "음식", "스케치")
 
 
-def test_exact_tag_match_surfaces_even_when_the_vector_is_far(app_env, clustered):
+def test_exact_tag_match_surfaces_even_when_the_vector_is_far(refs_env, clustered):
     from shared.references import search
 
     meta = clustered["meta"]
@@ -143,7 +155,7 @@ def test_exact_tag_match_surfaces_even_when_the_vector_is_far(app_env, clustered
     assert {meta_by_id(meta, r.id)["cluster"] for r in fused[1:]} == {0}
 
 
-def test_results_are_deterministic(app_env, clustered):
+def test_results_are_deterministic(refs_env, clustered):
     from shared.references import search
 
     query = clustered["centres"][4]
@@ -152,7 +164,7 @@ def test_results_are_deterministic(app_env, clustered):
     assert [[(r.id, r.score) for r in run] for run in runs] == [[(r.id, r.score) for r in runs[0]]] * 3
 
 
-def test_text_only_search_without_a_model(app_env, clustered, tmp_path, monkeypatch):
+def test_text_only_search_without_a_model(refs_env, clustered, tmp_path, monkeypatch):
     """No embedding model: the search still answers from tags and captions."""
     from shared import config, embedding
     from shared.references import search
@@ -168,7 +180,7 @@ def test_text_only_search_without_a_model(app_env, clustered, tmp_path, monkeypa
     assert all("군집3" in r.tags and r.stage == "콘티" for r in found)
 
 
-def test_bad_inputs_are_korean_validation_errors(app_env, clustered):
+def test_bad_inputs_are_korean_validation_errors(refs_env, clustered):
     from shared.errors import ValidationError
     from shared.references import search
 
