@@ -101,3 +101,38 @@ def test_runtime_falls_back_to_fp32_when_no_int8_copy(tmp_path, monkeypatch):
     embedder = Embedder(exported.output, "int8")
     assert embedder._graph_path("text").name == "text.onnx"
     assert embedder.embed_texts(["한강 야경"]).shape == (1, 512)
+
+
+def test_export_from_a_local_checkpoint_folder(tiny_model, tmp_path):
+    """The --model path (a hub id or a folder saved by transformers), run offline on a saved copy of the
+    tiny model: same graphs, the checkpoint's own tokenizer and image processor settings."""
+    from transformers import CLIPImageProcessor, PreTrainedTokenizerFast
+
+    from scripts.export_koclip import export_pretrained
+
+    checkpoint = tmp_path / "checkpoint"
+    tiny_model.model.save_pretrained(checkpoint)
+    PreTrainedTokenizerFast(tokenizer_object=tiny_model.tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                            cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]").save_pretrained(checkpoint)
+    CLIPImageProcessor(size={"shortest_edge": 224}, crop_size={"height": 224, "width": 224}).save_pretrained(checkpoint)
+
+    exported = export_pretrained(str(checkpoint), tmp_path / "out", quantize=False, log=lambda *_: None)
+    manifest = exported.manifest
+    assert manifest["test_model"] is False and manifest["source"] == str(checkpoint)
+    assert manifest["text"]["max_length"] == 64 and manifest["text"]["pad_token_id"] == 1
+
+    from shared.embedding import Embedder
+
+    embedder = Embedder(exported.output, "fp32")
+    text_tower, _ = towers_of(tiny_model)
+    ids, mask = embedder.tokenize(TEXTS)
+    with torch.no_grad():
+        expected = text_tower(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+    assert np.abs(embedder.embed_texts(TEXTS) - expected).max() < 1e-4
+    assert embedder.tokenizer().encode(TEXTS[0]).ids == tiny_model.tokenizer.encode(TEXTS[0]).ids
+
+
+def towers_of(tiny_model):
+    from scripts.export_koclip import towers
+
+    return towers(tiny_model.model)
