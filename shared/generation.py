@@ -132,8 +132,7 @@ def ensure_upload_exists(upload_id: str | None) -> None:
     from . import imaging, storage
 
     if not storage.exists(storage.UPLOADS, imaging.upload_blob_name(upload_id)):
-        raise NotFound("참고 사진을 찾을 수 없습니다. 사진을 다시 올려 주세요.", code="upload_not_found",
-                       details={"field": "uploadId"})
+        raise NotFound(imaging.MSG_UPLOAD_NOT_FOUND, code="upload_not_found", details={"field": "uploadId"})
 
 
 # --- The caller ---------------------------------------------------------------------------------

@@ -73,6 +73,17 @@ def test_a_server_error_then_success(client, fake):
     assert (status["output"]["images"][0]["width"], status["output"]["images"][0]["height"]) == (1536, 1024)
 
 
+def test_a_rate_limit_that_outlasts_the_retries_fails_honestly(client, fake, azure_host):
+    retries = int(azure_host.env["PROVIDER_MAX_RETRIES"])
+    fake.rate_limit_next(retries + 5, retry_after=0.2, api="images")
+    status = client.run(REQUEST)
+    assert status["runtimeStatus"] == "Failed", status
+    error = status["customStatus"]["error"]
+    assert error["code"] == "rate_limited" and HANGUL.search(error["message"])
+    answers = _answers(fake, "images")
+    assert answers == [429] * len(answers) and 2 <= len(answers) <= retries + 1  # retried, then gave up
+
+
 def _assert_refused(status: dict) -> None:
     assert status["runtimeStatus"] == "Failed", status
     custom = status["customStatus"]
