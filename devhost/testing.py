@@ -46,6 +46,8 @@ class DevHost:
         self.app_dir = Path(app_dir).resolve()
         self.data_dir = Path(data_dir).resolve()
         self.port = port or free_port()
+        self._auto_port = port is None
+        self._started_once = False
         self.function_key = secrets.token_urlsafe(16)
         self.master_key = secrets.token_urlsafe(24)
         self.env = dict(env or {})
@@ -72,6 +74,22 @@ class DevHost:
     def start(self) -> DevHost:
         if self.proc is not None and self.proc.poll() is None:
             raise DevHostError("devhost is already running")
+        for attempt in range(3):
+            try:
+                self._spawn()
+                self._started_once = True
+                return self
+            except DevHostError as exc:
+                # another process took the free port between choosing and binding it: choose again
+                # (only before the first successful start: restarts keep their port)
+                if self._auto_port and not self._started_once and "address already in use" in str(exc).lower() \
+                        and attempt < 2:
+                    self.port = free_port()
+                    continue
+                raise
+        return self
+
+    def _spawn(self) -> None:
         self._log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [self.python, "-m", "devhost", "--app-dir", str(self.app_dir), "--port", str(self.port),
@@ -79,12 +97,12 @@ class DevHost:
             cwd=str(self.app_dir), env=self._environment(), stdout=self._log_file, stderr=subprocess.STDOUT,
             start_new_session=True)
         self._wait_ready()
-        return self
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self._close_log()
                 raise DevHostError(f"devhost exited with {self.proc.returncode}:\n{self.log_text()[-4000:]}")
             try:
                 with urllib.request.urlopen(self.base_url + "/runtime/webhooks/durabletask/instances?top=1",
