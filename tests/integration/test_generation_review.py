@@ -104,3 +104,34 @@ def test_a_host_crash_while_waiting_for_review_loses_nothing(start_app_host):
     status = client.wait(started)
     assert status["runtimeStatus"] == "Completed", status
     assert status["output"]["prompt"] == edited
+
+
+def test_the_real_durable_client_can_answer_the_review(client, app_host):
+    """The same answer through azure-functions-durable's DurableOrchestrationClient.raise_event (what
+    another function of the app would use), built from the host's client binding."""
+    import asyncio
+    import json
+
+    import azure.durable_functions as df
+
+    started = client.start({**REQUEST, "keywords": "북촌 한옥 지붕"})
+    client.wait(started, until=_awaiting)
+    binding = json.dumps({
+        "taskHubName": "WebtoonHub",
+        "creationUrls": {}, "managementUrls": {},
+        "baseUrl": f"{app_host.base_url}/runtime/webhooks/durabletask",
+        "requiredQueryStringParameters": "",
+        "rpcBaseUrl": f"{app_host.base_url}/durabletask/",
+    })
+    edited = "EDITED through the Durable client: tiled hanok roofs under a clear sky"
+
+    async def answer():
+        durable = df.DurableOrchestrationClient(binding)
+        before = await durable.get_status(started["id"])
+        assert before.custom_status["awaitingApproval"] is True
+        await durable.raise_event(started["id"], generation.APPROVAL_EVENT, {"prompt": edited})
+
+    asyncio.run(answer())
+    status = client.wait(started)
+    assert status["runtimeStatus"] == "Completed", status
+    assert status["output"]["prompt"] == edited
