@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
 from .config import Settings, get_settings
 from .errors import ServiceNotConfigured, ValidationError
+
+log = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 512
 TEXT_BATCH = 32
@@ -104,7 +107,11 @@ class Embedder:
             path = self.model_dir / MANIFEST_FILE
             if not path.is_file():
                 raise ServiceNotConfigured(MODEL_MISSING_MESSAGE.format(dir=self.model_dir), code="model_missing")
-            self._manifest = json.loads(path.read_text(encoding="utf-8"))
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if manifest.get("test_model"):
+                log.warning("embedding model %s is a TEST MODEL (random weights): vector similarity carries "
+                            "no meaning, search relies on tags and captions", self.model_dir)
+            self._manifest = manifest
         return self._manifest
 
     @property
@@ -283,6 +290,14 @@ def embed_texts(texts: list[str]):
 
 def embed_images(images: list[bytes]):
     return embedder().embed_images(images)
+
+
+def is_test_model_in_use() -> bool | None:
+    """Whether the configured model is the random-weights test model (None: no model configured)."""
+    try:
+        return embedder().is_test_model
+    except ServiceNotConfigured:
+        return None
 
 
 def reset() -> None:

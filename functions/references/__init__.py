@@ -23,11 +23,13 @@ def _k(raw: str | None) -> int:
 @bp.route(route="references/search", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @handles_errors
 def search_reference_images(req: func.HttpRequest) -> func.HttpResponse:
-    from shared import references
+    from shared import embedding, references
 
     query = (req.params.get("q") or "").strip()
     if not query:
         raise ValidationError("검색어(q)를 입력해 주세요.", code="missing_query")
     found = references.search(text=query, category=req.params.get("category") or None,
                               stage=req.params.get("stage") or None, k=_k(req.params.get("k")))
-    return json_response({"query": query, "references": references.with_links(found)})
+    # testModel: the site can say that vector similarity comes from the random-weights test model
+    return json_response({"query": query, "references": references.with_links(found),
+                          "testModel": embedding.is_test_model_in_use()})

@@ -86,6 +86,7 @@ def test_search_api_finds_sample_references_with_links(loaded):
     status, body = _search(q="경복궁 기와 지붕", category="국내명소", stage="배경", k=4)
     assert status == 200
     refs = body["references"]
+    assert body["testModel"] is True
     assert len(refs) == 4
     assert all(r["category"] == "국내명소" and r["stage"] == "배경" for r in refs)
     assert "경복궁" in refs[0]["tags"]

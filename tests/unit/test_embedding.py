@@ -29,7 +29,9 @@ def _png(size=(320, 200), mode="RGB", color=(200, 40, 90), seed=0) -> bytes:
 
 
 def test_hangul_words_tokenise_without_unk(embedding_env):
-    from shared.embedding import embedder
+    from shared.embedding import embedder, is_test_model_in_use
+
+    assert is_test_model_in_use() is True
 
     tokenizer = embedder().tokenizer()
     unk = tokenizer.token_to_id("[UNK]")
@@ -140,6 +142,7 @@ def test_missing_model_is_a_korean_not_configured_error(tmp_path, monkeypatch):
         with pytest.raises(ServiceNotConfigured) as caught:
             embedding.embed_texts(["한강"])
         assert "임베딩 모델" in caught.value.message
+        assert embedding.is_test_model_in_use() is None
     finally:
         config.reset_settings()
         embedding.reset()
