@@ -56,6 +56,16 @@ def proc_status(pid: int) -> dict[str, int]:
     return values
 
 
+def orchestrator_episodes(log_text: str, instance: str) -> list[float]:
+    """Milliseconds of each generate_batch episode (one replay of its history) from devhost's log."""
+    marker = f"orchestrator generate_batch id={instance} "
+    values = []
+    for line in log_text.splitlines():
+        if marker in line and "duration_ms=" in line:
+            values.append(float(line.split("duration_ms=")[1].split()[0]))
+    return values
+
+
 def run_batch(host, blobs, name: str, data: bytes, timeout: float) -> tuple[float, dict]:
     """Drop the file, wait for summary.json; (seconds, summary)."""
     from shared import batch
@@ -127,6 +137,7 @@ def main(argv=None) -> int:
                 wall_s, summary = run_batch(host, blobs, "bench-batch", shot_list(args.lines, args.aspect),
                                             args.timeout)
                 final = proc_status(pid)
+                episodes = orchestrator_episodes(host.log_text(), summary["instanceId"])
             finally:
                 host.stop()
 
@@ -140,6 +151,10 @@ def main(argv=None) -> int:
     print(f"{'speed-up vs one line alone (baseline/per-item)':<46} {baseline_s / per_item:>11.2f}x")
     print(f"{'lines completed / failed / invalid':<46} "
           f"{summary['completed']:>4} / {summary['failed']} / {summary['invalid']}")
+    if episodes:
+        print(f"{'generate_batch episodes (replays)':<46} {len(episodes):>12}")
+        print(f"{'generate_batch replay time: total / longest':<46} "
+              f"{sum(episodes) / 1000:>6.1f} s / {max(episodes):.0f} ms")
     print(f"{'devhost RSS idle after start':<46} {idle['VmRSS'] / 1024:>9.0f} MB")
     print(f"{'devhost peak RSS after warm-up + baseline':<46} {after_baseline['VmHWM'] / 1024:>9.0f} MB")
     print(f"{'devhost peak RSS (VmHWM) after the batch':<46} {final['VmHWM'] / 1024:>9.0f} MB")

@@ -151,3 +151,16 @@ def test_http_answers_for_unknown_and_finished_batches(host, blobs):
     wait_batch(host, "finished")
     code, _, raw = host.request("DELETE", "/api/batches/finished")
     assert code == 409 and "이미 끝난" in raw.decode("utf-8")
+
+
+def test_csv_shot_list_with_bom(host, blobs):
+    text = ("\ufeffid,category,stage,keywords,description,aspect\r\n"
+            "c1,음식,스케치,\"떡볶이, 분식집\",비 오는 저녁,square\r\n"
+            "c2,음식,스케치,,키워드가 빠진 줄,square\r\n")
+    blobs.drop("csv-shots.csv", text.encode("utf-8"))
+    body = wait_batch(host, "csv-shots")
+    rows = blobs.results("csv-shots")
+    assert [(r["line"], r["id"], r["status"]) for r in rows] == [(2, "c1", "completed"), (3, "c2", "invalid")]
+    assert "키워드" in rows[1]["error"]["message"]
+    assert rows[0]["images"][0]["png"] == "batch-out/csv-shots/0002-c1/1.png"
+    assert body["source"] == "batch-in/csv-shots.csv"
