@@ -170,7 +170,10 @@ def _enum(values) -> list[str]:
 
 def _schemas() -> dict:
     step_values = [value for value, _, _ in catalog.STEPS]
-    asset = {"type": "object", "required": ["blob", "url", "assetUrl"], "properties": {
+    # additionalProperties false on what the orchestration answers: tests validate real answers against
+    # these schemas, so a field added in code but not here (or in docs/API.md) fails.
+    closed = {"additionalProperties": False}
+    asset = {"type": "object", **closed, "required": ["blob", "url", "assetUrl"], "properties": {
         "blob": {"type": "string", "description": "container/name, e.g. outputs/<instanceId>/1.png"},
         "url": {"type": "string", "format": "uri", "description": "read-only SAS URL, valid at most 15 minutes"},
         "assetUrl": {"type": "string", "description": "permanent link: /api/assets/<blob>, redirects to a fresh SAS"},
@@ -205,7 +208,8 @@ def _schemas() -> dict:
                         "properties": {k: {"type": "string"} for k in (
                             "id", "statusQueryGetUri", "sendEventPostUri", "terminatePostUri",
                             "purgeHistoryDeleteUri", "restartPostUri", "suspendPostUri", "resumePostUri")}},
-        "Reference": {"type": "object", "required": ["id", "caption", "tags", "category", "stage", "score", "assetUrl"],
+        "Reference": {"type": "object", **closed,
+                      "required": ["id", "caption", "tags", "category", "stage", "score", "assetUrl"],
                       "properties": {
                           "id": {"type": "integer"}, "caption": {"type": "string"},
                           "tags": {"type": "array", "items": {"type": "string"}},
@@ -214,8 +218,8 @@ def _schemas() -> dict:
                           "assetUrl": {"type": "string"}}},
         "GenerationStatus": {
             "description": "customStatus of generate_background, set at every step",
-            "type": "object", "required": ["stage", "stageLabel", "progress", "references", "draft",
-                                           "awaitingApproval", "warnings"],
+            "type": "object", **closed, "required": ["stage", "stageLabel", "progress", "references", "draft",
+                                                     "awaitingApproval", "warnings"],
             "properties": {
                 "stage": {"type": "string", "enum": step_values},
                 "stageLabel": {"type": "string"},
@@ -224,28 +228,40 @@ def _schemas() -> dict:
                 "draft": draft,
                 "awaitingApproval": {"type": "boolean"},
                 "warnings": {"type": "array", "items": {"type": "string"}},
-                "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
+                "error": {"type": "object", **closed, "required": ["code", "message"],
+                          "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
             }},
         "Asset": asset,
         "GenerationOutput": {
             "description": "output of a Completed generate_background",
-            "type": "object", "required": ["instanceId", "title", "prompt", "references", "images", "layers",
-                                           "timings", "warnings"],
+            "type": "object", **closed, "required": ["instanceId", "title", "prompt", "avoid", "references",
+                                                     "images", "layers", "timings", "warnings"],
             "properties": {
                 "instanceId": {"type": "string"}, "title": {"type": "string"}, "prompt": {"type": "string"},
                 "avoid": {"type": "array", "items": {"type": "string"}},
                 "references": {"type": "array", "items": _ref("Reference")},
-                "images": {"type": "array", "items": {"type": "object", "properties": {
-                    "index": {"type": "integer"}, "width": {"type": "integer"}, "height": {"type": "integer"},
-                    "png": _ref("Asset"), "psd": _ref("Asset"), "thumbnail": _ref("Asset")}}},
+                "images": {"type": "array", "items": {
+                    "type": "object", **closed, "required": ["index", "width", "height", "png", "psd", "thumbnail"],
+                    "properties": {
+                        "index": {"type": "integer"}, "width": {"type": "integer"}, "height": {"type": "integer"},
+                        "png": _ref("Asset"), "psd": _ref("Asset"), "thumbnail": _ref("Asset")}}},
                 "layers": {"type": "array", "items": {"type": "string"}, "description": "PSD layer names, bottom to top"},
                 "timings": {"type": "object", "additionalProperties": {"type": "integer"},
                             "description": "milliseconds per stage"},
                 "warnings": {"type": "array", "items": {"type": "string"}},
-                "cancelled": {"type": "boolean"},
+            }},
+        "CancelledOutput": {
+            "description": "output of generate_background cancelled by the review timeout (REVIEW_TIMEOUT_OUTCOME=cancel)",
+            "type": "object", **closed, "required": ["instanceId", "cancelled", "draft", "references", "timings",
+                                                     "warnings"],
+            "properties": {
+                "instanceId": {"type": "string"}, "cancelled": {"const": True}, "draft": draft,
+                "references": {"type": "array", "items": _ref("Reference")},
+                "timings": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "warnings": {"type": "array", "items": {"type": "string"}},
             }},
         "HistoryPage": {"type": "object", "required": ["items", "page", "pageSize", "total"], "properties": {
-            "items": {"type": "array", "items": {"type": "object", "properties": {
+            "items": {"type": "array", "items": {"type": "object", **closed, "properties": {
                 "instanceId": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
                 "status": {"type": "string"}, "category": {"type": "string"}, "stage": {"type": "string"},
                 "keywords": {"type": "string"}, "description": {"type": "string"}, "aspect": {"type": "string"},

@@ -78,6 +78,16 @@ class GenerationClient:
         return self.download(response.headers["Location"])
 
 
+def assert_schema(name: str, value) -> None:
+    """`value` matches components.schemas[name] of our OpenAPI document (docs/API.md's shapes)."""
+    from jsonschema import Draft202012Validator
+
+    from shared import openapi
+
+    schema = {"$ref": f"#/components/schemas/{name}", "components": openapi.document()["components"]}
+    Draft202012Validator(schema).validate(value)
+
+
 def read_psd(data: bytes):
     from psd_tools import PSDImage
 

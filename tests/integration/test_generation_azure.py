@@ -12,7 +12,7 @@ import pytest
 from shared import catalog, layers
 from shared.errors import ContentFiltered
 from tests.fixtures_app import azure_openai_env
-from tests.integration.generation_client import GenerationClient, read_psd
+from tests.integration.generation_client import GenerationClient, assert_schema, read_psd
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +87,7 @@ def test_a_rate_limit_that_outlasts_the_retries_fails_honestly(client, fake, azu
 def _assert_refused(status: dict) -> None:
     assert status["runtimeStatus"] == "Failed", status
     custom = status["customStatus"]
+    assert_schema("GenerationStatus", custom)
     assert custom["stage"] == "failed" and custom["stageLabel"] == catalog.STEP_BY_VALUE["failed"][0]
     assert custom["error"] == {"code": "content_filtered", "message": ContentFiltered().message}
     assert HANGUL.search(custom["error"]["message"])
@@ -127,6 +128,7 @@ def test_review_timeout_with_the_cancel_outcome(start_app_host, fake):
     status = client.run({**REQUEST, "review": True})
     assert status["runtimeStatus"] == "Completed", status
     out = status["output"]
+    assert_schema("CancelledOutput", out)
     assert out["cancelled"] is True and out["instanceId"] == status["instanceId"]
     assert out["draft"]["prompt"] and "images" not in out
     assert status["customStatus"]["stage"] == "cancelled"

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.generation_client import GenerationClient, principal
+from tests.integration.generation_client import GenerationClient, assert_schema, principal
 
 pytestmark = pytest.mark.slow
 
@@ -19,6 +19,7 @@ REQUEST = {"category": "국내명소", "stage": "콘티", "aspect": "square",
 def _list(client: GenerationClient, headers: dict, **params) -> dict:
     response = client.http.get(client.url("/api/generations"), params=params, headers=headers, timeout=30)
     assert response.status_code == 200, response.text
+    assert_schema("HistoryPage", response.json())
     return response.json()
 
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from shared import catalog, generation, layers
-from tests.integration.generation_client import GenerationClient, read_psd
+from tests.integration.generation_client import GenerationClient, assert_schema, read_psd
 
 pytestmark = pytest.mark.slow
 
@@ -65,6 +65,9 @@ def test_offline_generation_yields_png_and_layered_psd(client, app_host):
     assert progress == sorted(progress) and progress[-1] == 1.0
     assert all(s["stageLabel"] == catalog.STEP_BY_VALUE[s["stage"]][0] for s in seen)
 
+    assert_schema("GenerationOutput", out)
+    for custom in seen:
+        assert_schema("GenerationStatus", custom)
     assert out["instanceId"] == started["id"]
     assert out["prompt"] and out["title"]
     assert out["layers"] == LAYER_NAMES

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from shared import catalog
+from tests.integration.generation_client import assert_schema
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +24,7 @@ def _post(app_host, body=None, *, data=None, headers=None) -> requests.Response:
 def _error(response: requests.Response, status: int, code: str) -> dict:
     assert response.status_code == status, (response.status_code, response.text)
     assert response.headers["Content-Type"].startswith("application/json")
+    assert_schema("Error", response.json())
     error = response.json()["error"]
     assert error["code"] == code
     assert HANGUL.search(error["message"]), error["message"]
