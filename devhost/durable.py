@@ -156,7 +156,6 @@ class Instance:
     book: dict
     history_len: int = 0  # events in the persisted history (the store has them all)
     replay: list[str] = field(default_factory=list)  # the events the SDK replays (JSON, IsPlayed true)
-    outstanding: int = 0  # activities dispatched and not yet completed
     next_allowed: float = 0.0  # defer a replay until then (see _episode)
     deferred: bool = False
     inbox: list[InboxItem] = field(default_factory=list)
@@ -459,9 +458,6 @@ class Engine:
 
     # -- activities ----------------------------------------------------------------------------
     def _dispatch_work(self, work: dict) -> None:
-        inst = self.instances.get(work["instance_id"])
-        if inst is not None:
-            inst.outstanding += 1
         task = self.loop.create_task(self._run_activity(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -510,8 +506,6 @@ class Engine:
             for work_id, iid, eid, ev in batch:
                 db.execute("DELETE FROM work WHERE id=?", (work_id,))
                 inst = self.instances.get(iid)
-                if inst is not None and inst.execution_id == eid and inst.outstanding > 0:
-                    inst.outstanding -= 1
                 if inst is None or inst.execution_id != eid:
                     continue
                 cur = db.execute(
@@ -546,9 +540,10 @@ class Engine:
                 ready.append(item)
         if not ready:
             return
-        if inst.outstanding > 0 and now_epoch < inst.next_allowed:
-            # The last replay changed nothing while activities are still running (a fan-out filling
-            # up): wait a little so their completions arrive together instead of one replay each.
+        if now_epoch < inst.next_allowed and self._in_flight(inst):
+            # The last replay changed nothing while activities or sub-orchestrations are still
+            # running (a fan-out filling up): wait a little so their completions arrive together
+            # instead of one replay each.
             if not inst.deferred:
                 inst.deferred = True
                 self.loop.call_later(inst.next_allowed - now_epoch, self._undefer, inst.id)
@@ -572,6 +567,16 @@ class Engine:
         self._run_episode(inst, batch, stale)
         if any(it.visible_at <= time.time() for it in inst.inbox):
             self._mark_dirty(inst.id)
+
+    @staticmethod
+    def _in_flight(inst: Instance) -> int:
+        """Activities and sub-orchestrations scheduled whose completion has not arrived yet."""
+        pending = {k for k, t in inst.book["tasks"].items() if t["k"] in ("a", "s")}
+        if not pending:
+            return 0
+        arrived = {str(it.event.get("TaskScheduledId")) for it in inst.inbox
+                   if it.event["EventType"] in (TASK_COMPLETED, TASK_FAILED, SUB_COMPLETED, SUB_FAILED)}
+        return len(pending - arrived)
 
     def _undefer(self, instance_id: str) -> None:
         inst = self.instances.get(instance_id)
@@ -624,7 +629,7 @@ class Engine:
         self._post = []
         elapsed = time.perf_counter() - t0
         ms = elapsed * 1000
-        if not self._productive and inst.outstanding > 0:
+        if not self._productive and self._in_flight(inst):
             inst.next_allowed = time.time() + max(0.002, 2 * elapsed)
         else:
             inst.next_allowed = 0.0
