@@ -37,7 +37,7 @@ function bindElements() {
     "review-draft-title", "review-prompt", "review-avoid", "approve", "references", "reference-list",
     "result", "result-empty", "result-empty-text", "result-body", "result-meta", "result-images", "result-layers",
     "layer-list", "result-prompt-box", "result-prompt", "history", "history-error", "history-empty",
-    "history-list", "history-more", "history-refresh",
+    "history-list", "history-more", "history-refresh", "announcer",
   ]) {
     ui[id.replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = document.getElementById(id);
   }
@@ -329,6 +329,14 @@ async function onSubmit(event) {
   }
 }
 
+/** A short sentence for screen readers when something ends out of sight. */
+function announce(text) {
+  ui.announcer.textContent = "";
+  window.setTimeout(() => {
+    ui.announcer.textContent = text;
+  }, 50);
+}
+
 function smoothScroll() {
   return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
 }
@@ -543,15 +551,22 @@ function endJob({ status, error }) {
   const custom = status && status.customStatus && typeof status.customStatus === "object" ? status.customStatus : {};
   ui.progress.dataset.state = error ? "error" : String(runtime || "").toLowerCase();
 
+  const stopStep = (how) => {
+    const current = ui.steps.querySelector(".step-current");
+    if (current) current.classList.replace("step-current", how);
+  };
   if (error) {
     setStageLabel("진행 상황을 확인하지 못했습니다");
+    stopStep("step-stopped");
     showNotice(ui.jobError, error.message);
+    announce(error.message);
     return;
   }
   if (runtime === "Completed") {
     const output = status.output && typeof status.output === "object" ? status.output : null;
     if (output && output.cancelled) {
       setStageLabel(state.labels.step.get("cancelled") || "취소됨");
+      stopStep("step-stopped");
       showNotice(ui.jobError, "프롬프트 확인 시간이 지나 생성을 취소했습니다. 다시 시도해 주세요.");
       loadHistory(1);
       return;
@@ -561,18 +576,24 @@ function endJob({ status, error }) {
     setStageLabel(state.labels.step.get("done") || "완료");
     show(ui.progress, false);
     if (output) renderResult(output, { ...parseInput(status.input), ...state.payload });
+    const count = output && Array.isArray(output.images) ? output.images.length : 0;
+    announce(count > 1 ? `배경 ${count}장을 만들었습니다.` : "배경을 만들었습니다.");
     loadHistory(1);
     return;
   }
   if (runtime === "Terminated" || runtime === "Canceled") {
     setStageLabel("생성을 취소했습니다.");
+    stopStep("step-stopped");
     loadHistory(1);
     return;
   }
   // Failed: the orchestration leaves a Korean message in customStatus.error for known errors.
   const known = custom.error && typeof custom.error === "object" ? custom.error.message : null;
   setStageLabel(state.labels.step.get("failed") || "실패");
-  showNotice(ui.jobError, koreanOr(known, "이미지를 만들지 못했습니다. 잠시 후 다시 시도해 주세요."));
+  stopStep("step-failed");
+  const failure = koreanOr(known, "이미지를 만들지 못했습니다. 잠시 후 다시 시도해 주세요.");
+  showNotice(ui.jobError, failure);
+  announce(failure);
   loadHistory(1);
 }
 

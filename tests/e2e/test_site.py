@@ -80,7 +80,7 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
     expect(page.locator("#progress")).to_be_visible()
     expect(page.locator("#cancel")).to_be_visible()
     wait_for_result(page)
-
+    expect(page.locator("#announcer")).to_have_text("배경 2장을 만들었습니다.")
     stages, labels = seen_stages(page)
     running = [s for s in stages if s not in ("queued", "done")]
     assert running and stages[-1] == "done", stages  # seen running, then done (the review test
@@ -215,6 +215,7 @@ def test_cancel_a_running_generation_on_a_phone(phone_page, artifacts_dir):
     assert "reason=" in terminated.value.url
     expect(page.locator("#progress")).to_have_attribute("data-state", "terminated", timeout=30_000)
     expect(page.locator("#stage-label")).to_have_text("생성을 취소했습니다.")
+    expect(page.locator("#steps li.step-stopped")).to_have_attribute("data-step", "review")
     expect(page.locator("#cancel")).to_be_hidden()
     expect(page.locator("#review-box")).to_be_hidden()
     expect(page.locator("#submit")).to_be_enabled()
@@ -358,6 +359,13 @@ def test_form_from_the_catalog_keyboard_and_phone_layout(phone_page, artifacts_d
     assert stage_values == [s.value for s in catalog.STAGES]  # "채색 기본", not the label "채색(기본)"
     choose(page, "stage", "채색(기본)")
     assert checked_value(page, "stage") == "채색 기본"
+    # Every control has a name a screen reader can say.
+    expect(page.get_by_label("키워드")).to_have_attribute("id", "keywords")
+    expect(page.get_by_label("장면 설명")).to_have_attribute("id", "description")
+    expect(page.get_by_role("switch", name="프롬프트 검토")).not_to_be_checked()
+    expect(page.get_by_role("group", name="분류").get_by_role("radio", name="명소")).to_be_checked()
+    expect(page.get_by_role("group", name="작화 단계").get_by_role("radio")).to_have_count(len(catalog.STAGES))
+    expect(page.get_by_role("group", name="참고 사진").get_by_role("button", name="사진 선택")).to_be_visible()
     page.focus('input[name="category"]:checked')
     page.keyboard.press("ArrowRight")  # keyboard: arrows move between the buttons of a group
     assert checked_value(page, "category") == catalog.CATEGORIES[1].value
