@@ -5,7 +5,6 @@ on a console error or an uncaught page error (see conftest.py)."""
 
 from __future__ import annotations
 
-import io
 import re
 import time
 
@@ -121,7 +120,7 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
     time.sleep(2.5)
     after = [t for t, _ in status_requests if t > status_responses[-1]["t"] + 0.05]
     assert not after, "polling went on after the generation ended"
-    for previous, following in zip(status_responses, [t for t, _ in status_requests][1:]):
+    for previous, following in zip(status_responses, [t for t, _ in status_requests][1:], strict=False):
         if previous["retry"]:
             assert following - previous["t"] >= float(previous["retry"]) * 0.9
 
@@ -169,7 +168,7 @@ def test_review_the_prompt_edit_it_and_generate(page, artifacts_dir):
     review = page.locator("#review-box")
     expect(review).to_be_visible(timeout=GENERATION_TIMEOUT)
     # Held at the review step: the stage is named, the bar has moved, the earlier steps are done.
-    expect(page.locator("#stage-label")).to_have_text(dict((v, l) for v, l, _ in catalog.STEPS)["review"])
+    expect(page.locator("#stage-label")).to_have_text(catalog.STEP_BY_VALUE["review"][0])
     assert 0 < int(page.get_attribute("#progress-bar", "aria-valuenow")) < 100
     expect(page.locator("#steps li.step-current")).to_have_attribute("data-step", "review")
     done = page.eval_on_selector_all("#steps li.step-done", "els => els.map(e => e.dataset.step)")
