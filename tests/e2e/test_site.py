@@ -336,6 +336,22 @@ def test_microphone_uses_the_speech_sdk_when_a_token_is_offered(page, base_url):
     assert bundle.ok and "javascript" in bundle.headers.get("content-type", "")
     worklet = page.request.get(f"{base_url}/vendor/speech-processor.js")
     assert worklet.ok and "registerProcessor" in worklet.text()
+    # The bundle runs under the page's CSP (a violation would be a console error) and offers
+    # what speech.js calls; no recognition is started (there is no Speech service here).
+    api = page.evaluate("""() => new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = "vendor/microsoft.cognitiveservices.speech.sdk.bundle-min.js";
+        script.onload = () => {
+            const SDK = window.SpeechSDK;
+            const config = SDK.SpeechConfig.fromAuthorizationToken("test-token", "koreacentral");
+            config.speechRecognitionLanguage = "ko-KR";
+            resolve([typeof SDK.SpeechRecognizer, typeof SDK.AudioConfig.fromDefaultMicrophoneInput,
+                     config.speechRecognitionLanguage]);
+        };
+        script.onerror = () => reject(new Error("bundle not loaded"));
+        document.head.append(script);
+    })""")
+    assert api == ["function", "function", "ko-KR"]
 
 
 def test_microphone_disabled_with_a_reason_when_nothing_can_listen(page):
