@@ -135,3 +135,16 @@ def test_the_real_durable_client_can_answer_the_review(client, app_host):
     status = client.wait(started)
     assert status["runtimeStatus"] == "Completed", status
     assert status["output"]["prompt"] == edited
+
+
+def test_cancel_while_waiting_for_review(client):
+    """The site's cancel: POST terminatePostUri → Terminated; nothing is generated or recorded."""
+    started = client.start({**REQUEST, "keywords": "종묘 제례악"})
+    client.wait(started, until=_awaiting)
+    url = started["terminatePostUri"].replace("{text}", "artist%20cancelled")
+    assert client.http.post(url, timeout=30).status_code == 202
+    status = client.wait(started)
+    assert status["runtimeStatus"] == "Terminated"
+    assert client.approve(started, {"prompt": "too late"}).status_code == 410
+    listed = client.http.get(client.url("/api/generations"), params={"pageSize": 100}, timeout=30).json()
+    assert started["id"] not in [item["instanceId"] for item in listed["items"]]
