@@ -409,7 +409,24 @@ function resumeJob() {
     rememberJob(null);
     return;
   }
+  fillForm(saved.payload);
   beginJob(saved.start, saved.payload);
+}
+
+/** Put a request's values back in the form (after a reload picked its generation up again). */
+function fillForm(payload) {
+  for (const name of ["category", "stage", "aspect", "variations"]) {
+    const value = payload[name];
+    if (value === undefined || value === null) continue;
+    for (const input of ui.compose.querySelectorAll(`input[name="${name}"]`)) {
+      if (input.value === String(value)) input.checked = true;
+    }
+  }
+  if (typeof payload.keywords === "string") ui.keywords.value = payload.keywords;
+  if (typeof payload.description === "string") ui.description.value = payload.description;
+  ui.review.checked = Boolean(payload.review);
+  updateCounter();
+  autoGrow();
 }
 
 function beginJob(start, payload) {

@@ -181,6 +181,8 @@ def test_review_the_prompt_edit_it_and_generate(page, artifacts_dir):
     track_stages(page)
     expect(review).to_be_visible()
     assert page.get_attribute("#progress", "data-instance") == instance
+    expect(page.locator("#keywords")).to_have_value("비빔밥, 놋그릇")  # the form shows what is being made
+    assert checked_value(page, "category") == "음식" and checked_value(page, "stage") == "스케치"
     prompt_box = page.locator("#review-prompt")
     draft = prompt_box.input_value()
     assert len(draft) > 20
