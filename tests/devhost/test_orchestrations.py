@@ -211,3 +211,50 @@ def test_show_history_and_input(host):
     assert events[0]["EventType"] == "ExecutionStarted"
     assert events[-1]["EventType"] == "ExecutionCompleted" and events[-1]["Result"] == ["H"]
     assert any(e["EventType"] == "TaskCompleted" and e.get("Result") == "H" for e in events)
+
+
+def test_terminate_while_an_activity_runs_discards_its_result(host, effects):
+    data = start(host, "slow_steps", {"steps": 3, "sleep": 0.6})
+    iid = data["id"]
+    time.sleep(0.3)
+    code, _, _ = host.request("POST", data["terminatePostUri"].replace("{text}", "stop-now"))
+    assert code == 202
+    time.sleep(1.5)  # the running activity finishes; its completion must not revive the instance
+    code, st = host.status(iid)
+    assert st["runtimeStatus"] == "Terminated" and st["output"] == "stop-now"
+    assert effects.count("slow_record", tag=iid) <= 1
+
+
+def test_starting_an_existing_id_replaces_the_running_instance(host):
+    iid = f"replace-{time.time_ns()}"
+    start(host, "waiter", instance_id=iid)
+    time.sleep(0.2)
+    start(host, "sequence", ["new"], instance_id=iid)
+    st = host.wait_for(iid)
+    assert st["name"] == "sequence" and st["output"] == ["NEW"]
+
+
+def test_event_raised_before_the_orchestrator_waits_is_kept(host):
+    iid = f"early-{time.time_ns()}"
+    data = start(host, "waiter", instance_id=iid)
+    for value in ("one", "two"):  # may arrive before the first replay has even run
+        code, _, _ = host.request("POST", data["sendEventPostUri"].replace("{eventName}", "go"),
+                                  json.dumps(value))
+        assert code == 202
+    assert host.wait_for(iid)["output"] == ["one", "two"]
+
+
+def test_suspended_instance_holds_its_timer_until_resumed(host):
+    data = start(host, "racing", {"timeout": 0.5})
+    iid = data["id"]
+    host.request("POST", data["suspendPostUri"].replace("{text}", "hold"))
+    time.sleep(1.2)
+    assert host.status(iid)[1]["runtimeStatus"] == "Suspended"
+    host.request("POST", data["resumePostUri"].replace("{text}", "go"))
+    assert host.wait_for(iid, timeout=10)["output"] == {"outcome": "timeout"}
+
+
+def test_unknown_activity_fails_the_orchestration_with_its_name(host):
+    data = start(host, "calls_missing")
+    st = host.wait_for(data["id"])
+    assert st["runtimeStatus"] == "Failed" and "no_such_activity" in st["output"]

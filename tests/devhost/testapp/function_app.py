@@ -265,6 +265,12 @@ def failing(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def calls_missing(context: df.DurableOrchestrationContext):
+    yield context.call_activity("no_such_activity", 1)
+    return "unreachable"
+
+
+@app.orchestration_trigger(context_name="context")
 def slow_steps(context: df.DurableOrchestrationContext):
     """Used by the crash tests: several slow steps, each recorded as a side effect."""
     spec = context.get_input() or {}
