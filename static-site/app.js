@@ -485,6 +485,9 @@ function renderStatus(status) {
   if (custom.awaitingApproval && custom.draft && !state.reviewShown && state.job && !state.job.approvalSent) {
     state.reviewShown = true;
     showReview(custom.draft);
+  } else if (!custom.awaitingApproval && stage && stage !== "review" && !ui.reviewBox.hidden) {
+    // the review ended without us (it timed out on the server): the warnings say what happened
+    show(ui.reviewBox, false);
   }
 }
 
@@ -701,7 +704,7 @@ function renderResult(output, input) {
   if (warnBox) warnBox.remove();
   if (warnings.length) {
     warnBox = el("ul", { class: "warnings result-warnings" }, warnings.map((w) => el("li", { text: w })));
-    ui.resultBody.prepend(warnBox);
+    ui.resultMeta.after(warnBox);
   }
   ui.result.dataset.instance = output.instanceId || "";
   show(ui.resultEmpty, false);

@@ -471,3 +471,24 @@ def test_polling_honours_retry_after_and_stops_after_the_time_limit(page):
     page.wait_for_timeout(300)
     assert len(polls) == count, "polling went on after the time limit"
     expect(page.locator("#submit")).to_be_enabled()
+
+
+def test_review_left_unanswered_goes_on_with_the_draft(browser, start_app_host, console, request, artifacts_dir):
+    """On a host whose review timeout is short, the page drops the stale review box and shows
+    the server's warning with the result."""
+    from tests.e2e.conftest import DESKTOP, _finish, _new_page
+
+    host = start_app_host(REVIEW_TIMEOUT_SECONDS="3", REVIEW_TIMEOUT_OUTCOME="use_draft")
+    context, page = _new_page(browser, host.base_url, console, DESKTOP)
+    try:
+        open_site(page)
+        page.fill("#keywords", "전주 한옥마을, 오후")
+        page.locator("label.switch").click()
+        page.click("#submit")
+        expect(page.locator("#review-box")).to_be_visible(timeout=GENERATION_TIMEOUT)
+        wait_for_result(page)
+        expect(page.locator("#review-box")).to_be_hidden()
+        warnings = page.locator("#result .result-warnings li").all_text_contents()
+        assert warnings and all(HANGUL.search(w) for w in warnings), warnings
+    finally:
+        _finish(request, page, context, console, artifacts_dir)
