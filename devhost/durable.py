@@ -21,6 +21,7 @@ import functools
 import inspect
 import json
 import logging
+import os
 import time
 import traceback
 import uuid
@@ -60,6 +61,9 @@ EVENT_NAMES = {
 # history, left out of the replay payload because the SDK parses every event's timestamp with dateutil
 # (~70 us each). tests/devhost/test_sdk_contract.py checks the SDK still gives the same answer.
 REPLAY_SKIP = {4, 7, 10, 13, 1, 2, 3, 19, 20}
+
+# Replays at least this long (events) run on the orchestrator thread instead of the event loop.
+OFFLOAD_REPLAY_EVENTS = int(os.environ.get("DEVHOST_OFFLOAD_REPLAY_EVENTS", "250"))
 
 # Action types in the SDK's output.
 A_ACTIVITY, A_ACTIVITY_RETRY, A_SUB, A_SUB_RETRY, A_CONTINUE_AS_NEW, A_TIMER, A_WAIT_EVENT = 0, 1, 2, 3, 4, 5, 6
@@ -158,6 +162,7 @@ class Instance:
     replay: list[str] = field(default_factory=list)  # the events the SDK replays (JSON, IsPlayed true)
     next_allowed: float = 0.0  # defer a replay until then (see _episode)
     deferred: bool = False
+    busy: bool = False  # a replay of this instance runs on the orchestrator thread
     inbox: list[InboxItem] = field(default_factory=list)
     last_ts: datetime | None = None
 
@@ -197,6 +202,7 @@ class Engine:
         self._flush_scheduled = False
         self.activity_pool = ThreadPoolExecutor(max_workers=max_activities, thread_name_prefix="activity")
         self.activity_sem: asyncio.Semaphore | None = None
+        self.replay_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestrator")
         self.max_activities = max_activities
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -238,6 +244,7 @@ class Engine:
         for task in list(self._tasks):
             task.cancel()
         self.activity_pool.shutdown(wait=False, cancel_futures=True)
+        self.replay_pool.shutdown(wait=False, cancel_futures=True)
 
     def _from_row(self, row) -> Instance:
         inst = Instance(
@@ -531,7 +538,7 @@ class Engine:
         return "plain"
 
     def _episode(self, inst: Instance) -> None:
-        if inst.status in TERMINAL or inst.status == "Suspended":
+        if inst.status in TERMINAL or inst.status == "Suspended" or inst.busy:
             return
         now_epoch = time.time()
         ready = []
@@ -565,7 +572,7 @@ class Engine:
         if not batch:
             return
         self._run_episode(inst, batch, stale)
-        if any(it.visible_at <= time.time() for it in inst.inbox):
+        if not inst.busy and any(it.visible_at <= time.time() for it in inst.inbox):
             self._mark_dirty(inst.id)
 
     @staticmethod
@@ -584,57 +591,91 @@ class Engine:
             inst.deferred = False
             self._mark_dirty(instance_id)
 
-    def _run_episode(self, inst: Instance, batch: list[InboxItem], stale: list[InboxItem]) -> None:
+    def _prepare(self, inst: Instance, batch: list[InboxItem]):
+        """(timestamp, new events, context JSON or None when the orchestrator is unknown)."""
         f = self.orchestrators.get(inst.name)
-        t0 = time.perf_counter()
         now = utcnow()
         ts = max(now, inst.last_ts or now)
         for it in batch:
             if it.event["EventType"] == TIMER_FIRED and it.event.get("FireAt"):
                 ts = max(ts, parse_time(it.event["FireAt"]))
-        started = event(ORCHESTRATOR_STARTED, ts)
-        new_events = [started] + [dict(it.event, IsPlayed=False) for it in batch]
+        new_events = [event(ORCHESTRATOR_STARTED, ts)] + [dict(it.event, IsPlayed=False) for it in batch]
         input_text = inst.input
         for it in batch:
             if it.event["EventType"] == EXECUTION_STARTED:
                 input_text = it.event.get("Input")
-        state, error = None, None
-        if f is None:
-            error = f"The function '{inst.name}' doesn't exist, is disabled, or is not an orchestrator function."
-        else:
+        body = None
+        if f is not None:
             history_json = "[" + ",".join(inst.replay + [dumps(e) for e in new_events]) + "]"
             body = ('{"history":' + history_json + ',"instanceId":' + dumps(inst.id) + ',"isReplaying":false,'
                     '"parentInstanceId":' + dumps(inst.parent["id"] if inst.parent else None)
                     + ',"input":' + dumps(input_text) + ',"upperSchemaVersion":1,"upperSchemaVersionNew":2}')
-            ctx = func.OrchestrationContext(body)
-            try:
-                result = f.fn(**{f.trigger_param: ctx})
-                state = json.loads(result) if isinstance(result, str) else result
-            except Exception as exc:
-                msg = str(exc)
-                if OUT_OF_PROC_MARKER in msg:
-                    head, _, tail = msg.partition(OUT_OF_PROC_MARKER)
-                    try:
-                        state = json.loads(tail)
-                    except ValueError:
-                        state = None
-                    error = (state or {}).get("error") or head
-                else:
-                    error = f"{type(exc).__name__}: {msg}"
-                state = state if isinstance(state, dict) else None
+        return f, ts, new_events, body
+
+    @staticmethod
+    def _call_orchestrator(f, name: str, body: str | None):
+        """Run the orchestrator's `handle` on the context JSON: (state dict or None, error or None)."""
+        if f is None or body is None:
+            return None, f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function."
+        state, error = None, None
+        try:
+            result = f.fn(**{f.trigger_param: func.OrchestrationContext(body)})
+            state = json.loads(result) if isinstance(result, str) else result
+        except Exception as exc:
+            msg = str(exc)
+            if OUT_OF_PROC_MARKER in msg:
+                head, _, tail = msg.partition(OUT_OF_PROC_MARKER)
+                try:
+                    state = json.loads(tail)
+                except ValueError:
+                    state = None
+                error = (state or {}).get("error") or head
+            else:
+                error = f"{type(exc).__name__}: {msg}"
+            state = state if isinstance(state, dict) else None
+        return state, error
+
+    def _run_episode(self, inst: Instance, batch: list[InboxItem], stale: list[InboxItem]) -> None:
+        t0 = time.perf_counter()
+        f, ts, new_events, body = self._prepare(inst, batch)
+        if len(inst.replay) + len(new_events) >= OFFLOAD_REPLAY_EVENTS and f is not None:
+            # A long history takes tens of ms to replay (the SDK parses every timestamp): replay it
+            # on the orchestrator thread so HTTP and other instances are served meanwhile.
+            inst.busy = True
+            task = self.loop.create_task(self._offloaded(inst, batch, stale, f, ts, new_events, body, t0))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
+        state, error = self._call_orchestrator(f, inst.name, body)
+        self._finish(inst, batch, stale, new_events, ts, state, error, t0, "")
+
+    async def _offloaded(self, inst, batch, stale, f, ts, new_events, body, t0) -> None:
+        try:
+            state, error = await self.loop.run_in_executor(self.replay_pool, self._call_orchestrator, f,
+                                                           inst.name, body)
+            if self.instances.get(inst.id) is not inst or inst.status in TERMINAL:
+                return  # terminated, purged or replaced during the replay: its answer is void
+            self._finish(inst, batch, stale, new_events, ts, state, error, t0, " replay=thread")
+        except Exception:
+            log.exception("devhost: episode of %s failed", inst.id)
+        finally:
+            inst.busy = False
+            if self.instances.get(inst.id) is inst and any(it.visible_at <= time.time() for it in inst.inbox):
+                self._mark_dirty(inst.id)
+
+    def _finish(self, inst, batch, stale, new_events, ts, state, error, t0, detail) -> None:
         self._post = []
         done_status = self._commit_episode(inst, batch, stale, new_events, ts, state, error)
         for fn in self._post:
             fn()
         self._post = []
         elapsed = time.perf_counter() - t0
-        ms = elapsed * 1000
         if not self._productive and self._in_flight(inst):
             inst.next_allowed = time.time() + max(0.002, 2 * elapsed)
         else:
             inst.next_allowed = 0.0
-        self._log_instance("orchestrator", inst.name, inst.id, done_status or "Running", ms,
-                           f"events={len(batch)}")
+        self._log_instance("orchestrator", inst.name, inst.id, done_status or "Running", elapsed * 1000,
+                           f"events={len(batch)}{detail}")
         self._notify(inst.id)
 
     def _log_instance(self, kind, name, iid, status, ms, detail=""):
@@ -774,7 +815,7 @@ class Engine:
         elif done_status == "ContinuedAsNew":
             out_events.append(event(CONTINUE_AS_NEW, ts, Input=continue_input))
         persisted = [dumps({**e, "IsPlayed": True}) for e in out_events]
-        status = done_status if done_status in TERMINAL else "Running"
+        status = done_status if done_status in TERMINAL else ("Suspended" if inst.status == "Suspended" else "Running")
         new_execution = uuid.uuid4().hex if done_status == "ContinuedAsNew" else None
         inbox_rows: list[tuple[Instance, InboxItem]] = []
         work_rows: list[dict] = []

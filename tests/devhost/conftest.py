@@ -42,7 +42,8 @@ def effects(effects_dir) -> Effects:
 def host(azurite, effects_dir, tmp_path_factory):
     """One devhost running the test app for a whole test module."""
     data = tmp_path_factory.mktemp("devhost-data")
-    with DevHost(TESTAPP, data, env={"AzureWebJobsStorage": azurite,
+    # A low threshold sends longer replays to the orchestrator thread, so both paths run in these tests.
+    with DevHost(TESTAPP, data, env={"AzureWebJobsStorage": azurite, "DEVHOST_OFFLOAD_REPLAY_EVENTS": "30",
                                      "TESTAPP_EFFECTS_DIR": str(effects_dir)}) as h:
         yield h
 

@@ -41,6 +41,16 @@ def test_fan_out_and_async_activity(host):
     assert st["output"] == {"sum": expected, "doubled": 2 * expected, "n": 25}
 
 
+def test_long_histories_replay_on_the_orchestrator_thread(host):
+    data = start(host, "fan_out", {"n": 300})
+    st = host.wait_for(data["id"], timeout=60)
+    expected = sum(i * i for i in range(300))
+    assert st["output"] == {"sum": expected, "doubled": 2 * expected, "n": 300}
+    lines = [x for x in host.log_text().splitlines() if f"id={data['id']}" in x and "orchestrator" in x]
+    assert any("replay=thread" in x for x in lines)
+    assert any("replay=thread" not in x for x in lines)  # the first, short replay ran inline
+
+
 def max_overlap(spans) -> int:
     points = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans], key=lambda p: (p[0], p[1]))
     best = cur = 0
