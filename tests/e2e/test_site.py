@@ -492,3 +492,29 @@ def test_review_left_unanswered_goes_on_with_the_draft(browser, start_app_host, 
         assert warnings and all(HANGUL.search(w) for w in warnings), warnings
     finally:
         _finish(request, page, context, console, artifacts_dir)
+
+
+def test_history_pages_with_more_button(page):
+    """Paging of the history list (answers staged in the browser: 14 items in pages of 12)."""
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    def history(route):
+        query = parse_qs(urlsplit(route.request.url).query)
+        number, size = int(query["page"][0]), int(query["pageSize"][0])
+        items = [{"instanceId": f"fake{i:02d}", "createdAt": "2026-11-25T00:00:00Z", "category": "음식",
+                  "stage": "콘티", "keywords": f"항목 {i}", "title": f"항목 {i}", "status": "completed",
+                  "images": []} for i in range(14)]
+        chunk = items[(number - 1) * size: number * size]
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({"items": chunk, "page": number, "pageSize": size, "total": 14}))
+
+    page.route("**/api/generations?*", history)
+    open_site(page)
+    items = page.locator("#history-list li")
+    expect(items).to_have_count(12)
+    expect(items.first.locator(".history-meta")).to_contain_text("음식 · 콘티")
+    more = page.get_by_role("button", name="더 보기")
+    more.click()
+    expect(items).to_have_count(14)
+    expect(more).to_be_hidden()
