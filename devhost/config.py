@@ -67,6 +67,18 @@ def apply_local_settings(app_dir: Path) -> None:
             os.environ[key] = str(value)
 
 
+def local_http_port(app_dir: Path) -> int | None:
+    """local.settings.json `Host.LocalHttpPort`, as `func start` reads it."""
+    path = app_dir / "local.settings.json"
+    if not path.exists():
+        return None
+    try:
+        value = (json.loads(path.read_text(encoding="utf-8")).get("Host") or {}).get("LocalHttpPort")
+        return int(value) if value else None
+    except (ValueError, TypeError):
+        return None
+
+
 def connection_string(setting_name: str | None) -> str:
     """Resolve a binding's `connection` (a setting name) to a storage connection string."""
     name = setting_name or "AzureWebJobsStorage"

@@ -19,7 +19,7 @@ from pathlib import Path
 import azure.functions as func
 from aiohttp import web
 
-from devhost.config import HostConfig, load_config
+from devhost.config import HostConfig, load_config, local_http_port
 from devhost.durable import Context, Engine, InvocationLog
 from devhost.http_api import RPC_BASE, WEBHOOK_BASE, DurableApi
 from devhost.loader import FunctionInfo, load_functions
@@ -268,11 +268,13 @@ async def serve(cfg: HostConfig) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devhost", description=__doc__)
     parser.add_argument("--app-dir", default=".", help="folder holding function_app.py and host.json")
-    parser.add_argument("--port", type=int, default=7071)
+    parser.add_argument("--port", type=int, default=None,
+                        help="default: local.settings.json Host.LocalHttpPort, else 7071")
     parser.add_argument("--data-dir", default=None, help="state folder (default <app-dir>/.data/devhost)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("azure").setLevel(logging.WARNING)
-    cfg = load_config(Path(args.app_dir), args.port, Path(args.data_dir) if args.data_dir else None)
+    port = args.port or local_http_port(Path(args.app_dir)) or 7071
+    cfg = load_config(Path(args.app_dir), port, Path(args.data_dir) if args.data_dir else None)
     asyncio.run(serve(cfg))
     return 0

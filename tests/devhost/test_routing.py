@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from devhost.config import apply_local_settings, load_config
+from devhost.config import apply_local_settings, load_config, local_http_port
 from devhost.routing import RouteTemplate
 
 
@@ -58,3 +58,6 @@ def test_host_json_and_local_settings(tmp_path, monkeypatch):
     assert cfg.function_keys == {"fk"} and cfg.master_key == "mk" and not cfg.generated_keys
     assert cfg.data_dir == (tmp_path / ".data" / "devhost").resolve()
     apply_local_settings(tmp_path / "missing")  # no file: nothing happens
+    assert local_http_port(tmp_path) is None
+    (tmp_path / "local.settings.json").write_text(json.dumps({"Values": {}, "Host": {"LocalHttpPort": 7181}}))
+    assert local_http_port(tmp_path) == 7181
