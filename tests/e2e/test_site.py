@@ -403,6 +403,10 @@ def test_form_from_the_catalog_keyboard_and_phone_layout(phone_page, artifacts_d
     line = float(page.eval_on_selector("#description", "e => parseFloat(getComputedStyle(e).lineHeight)"))
     assert grown <= line * 6 + 40  # stops at six lines, then scrolls
     expect(page.locator("#description-count")).to_have_text(f"{len(description.input_value())} / 500")
+    # Enter that ends a Hangul syllable being composed (IME) must not submit.
+    page.eval_on_selector("#description", """e => e.dispatchEvent(new KeyboardEvent("keydown",
+        {key: "Enter", keyCode: 229, isComposing: true, bubbles: true, cancelable: true}))""")
+    expect(page.locator("#form-error")).to_be_hidden()
     description.press("Enter")  # submits: keywords are missing, so the form says so in Korean
     expect(page.locator("#form-error")).to_have_text("키워드를 입력해 주세요.")
     expect(page.locator("#keywords")).to_have_attribute("aria-invalid", "true")
