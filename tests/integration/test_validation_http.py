@@ -3,7 +3,9 @@ one error shape {"error": {"code", "message"}} and a Korean message (docs/API.md
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 
 import pytest
 import requests
@@ -71,11 +73,16 @@ def test_malformed_json_is_400(app_host):
 
 
 def test_a_rejected_request_starts_nothing(app_host):
-    before = requests.get(f"{app_host.base_url}/runtime/webhooks/durabletask/instances", timeout=30)
-    _post(app_host, {**VALID, "variations": 9})
-    after = requests.get(f"{app_host.base_url}/runtime/webhooks/durabletask/instances", timeout=30)
-    assert before.status_code == after.status_code == 200
-    assert len(after.json()) == len(before.json())
+    accepted, rejected = f"받아들일 요청 {uuid.uuid4().hex}", f"거절될 요청 {uuid.uuid4().hex}"
+    ok = _post(app_host, {**VALID, "keywords": accepted, "prompt": "a ready prompt", "aspect": "square"})
+    assert ok.status_code == 202, ok.text
+    _error(_post(app_host, {**VALID, "keywords": rejected, "variations": 9}), 400, "validation_error")
+    listed = requests.get(f"{app_host.base_url}/runtime/webhooks/durabletask/instances",
+                          params={"showInput": "true"}, timeout=30)
+    assert listed.status_code == 200
+    inputs = json.dumps([item.get("input") for item in listed.json()], ensure_ascii=False)
+    assert accepted in inputs  # the listing does show what was started (other tests' may be there too)
+    assert rejected not in inputs
 
 
 def test_bad_paging_of_history_is_400(app_host):
