@@ -35,7 +35,10 @@ CANCEL_EVENT = "cancel_batch"
 EXTENSIONS = ("jsonl", "csv")
 BATCH_USER_ID = "batch"  # a dropped file carries no caller; generations of a batch are recorded under it
 
+CHUNK_LINES = 50  # valid lines per generate_batch_chunk sub-orchestration
+
 POINTER = "batch.json"
+CANCEL_FLAG = "cancel.json"
 RESULTS = "results.jsonl"
 SUMMARY = "summary.json"
 
@@ -101,6 +104,20 @@ def instance_id(name: str, sha256: str) -> str:
 def child_instance_id(batch_instance_id: str, line: int) -> str:
     """The generate_background instance of one line: a replay or a re-drop reuses it."""
     return f"{batch_instance_id}-L{line:05d}"
+
+
+def chunk_instance_id(batch_instance_id: str, number: int) -> str:
+    """The generate_batch_chunk instance of the batch's n-th chunk (1-based)."""
+    return f"{batch_instance_id}-C{number:04d}"
+
+
+def chunks(rows: list, size: int) -> list[list]:
+    return [rows[i:i + size] for i in range(0, len(rows), max(1, size))]
+
+
+def mark_cancelled(row: dict) -> None:
+    row["status"] = CANCELLED
+    row["error"] = {"code": "cancelled", "message": CANCELLED_MESSAGE}
 
 
 def item_folder(line: int, item_id: str | None) -> str:
@@ -377,9 +394,10 @@ def counts(rows: list[dict]) -> dict:
 
 
 def progress_status(name: str, rows: list[dict], *, stage: str, running: int = 0,
-                    cancel_requested: bool = False, error: dict | None = None) -> dict:
-    """customStatus of generate_batch: {stage, name, total, done, failed, invalid, cancelled, running,
-    processed, cancelRequested[, error]}. done = completed lines; failed = generation failures."""
+                    cancel_requested: bool = False, error: dict | None = None, chunk: str | None = None) -> dict:
+    """customStatus of generate_batch and of each chunk: {stage, name, total, done, failed, invalid,
+    cancelled, running, processed, cancelRequested[, chunk][, error]}. done = completed lines;
+    failed = generation failures; chunk = the running generate_batch_chunk (its counts are its own)."""
     tally = counts(rows)
     status = {
         "stage": stage,
@@ -393,6 +411,8 @@ def progress_status(name: str, rows: list[dict], *, stage: str, running: int = 0
         "processed": sum(tally.values()),
         "cancelRequested": cancel_requested,
     }
+    if chunk:
+        status["chunk"] = chunk
     if error:
         status["error"] = error
     return status
@@ -403,7 +423,7 @@ def summary(name: str, instance: str, source: str, sha256: str, rows: list[dict]
     tally = counts(rows)
     if error:
         state = "rejected"
-    elif cancel_requested and tally[CANCELLED]:
+    elif tally[CANCELLED]:
         state = "cancelled"
     else:
         state = "completed"
@@ -454,10 +474,16 @@ def new_job(blob_name: str, data: bytes, settings: Settings | None = None) -> di
     }
 
 
-def status_body(name: str, pointer: dict, runtime_status: str, custom_status, summary_body: dict | None) -> dict:
+def status_body(name: str, pointer: dict, runtime_status: str, custom_status, summary_body: dict | None,
+                live=None) -> dict:
     """GET /api/batches/{name}: the run's status and counts (from summary.json once it is written,
-    from customStatus while it runs)."""
-    custom = custom_status if isinstance(custom_status, dict) else {}
+    from customStatus while it runs, plus the running chunk's own counts: `live`)."""
+    custom = dict(custom_status) if isinstance(custom_status, dict) else {}
+    if isinstance(live, dict):
+        for key in ("done", "failed", "cancelled", "processed"):
+            custom[key] = custom.get(key, 0) + live.get(key, 0)
+        custom["running"] = live.get("running", 0)
+        custom["cancelRequested"] = bool(custom.get("cancelRequested") or live.get("cancelRequested"))
     body = {
         "name": name,
         "instanceId": pointer.get("instanceId"),
@@ -518,6 +544,44 @@ def is_current(name: str, instance: str) -> bool:
     takes the folder over; the older run then writes nothing more)."""
     pointer = read_pointer(name)
     return pointer is None or pointer.get("instanceId") == instance
+
+
+def finished_run(name: str, instance: str) -> bool:
+    """Whether batch-out/<name>/ already holds the finished results of this run (so a trigger firing
+    again, even on a host whose task hub was reset, has nothing to do)."""
+    pointer = read_pointer(name)
+    if not pointer or pointer.get("instanceId") != instance:
+        return False
+    summary_body = read_summary(name)
+    return bool(summary_body) and summary_body.get("instanceId") == instance
+
+
+def write_cancel_flag(name: str, instance: str) -> None:
+    """DELETE /api/batches/{name}: the running chunk checks this before starting another line."""
+    from datetime import UTC, datetime
+
+    from . import storage
+
+    body = {"instanceId": instance, "requestedAt": datetime.now(UTC).isoformat(timespec="seconds")}
+    storage.upload(storage.BATCH_OUT, f"{name}/{CANCEL_FLAG}", json.dumps(body).encode("utf-8"), "application/json")
+
+
+def cancel_requested(name: str, instance: str) -> bool:
+    """Activity work: whether this run should start no more lines (cancelled, or a newer file under
+    the same name took the folder over)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    from . import storage
+
+    if not is_current(name, instance):
+        return True
+    try:
+        flag = json.loads(storage.download(storage.BATCH_OUT, f"{name}/{CANCEL_FLAG}"))
+    except ResourceNotFoundError:
+        return False
+    except ValueError:
+        return True
+    return flag.get("instanceId") == instance
 
 
 def load_source(source: str, sha256: str, kind: str, settings: Settings | None = None) -> dict:

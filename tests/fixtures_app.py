@@ -78,6 +78,9 @@ def app_host_env(stack_env, tiny_model_dir) -> dict:
         "SPEECH_KEY": "",
         "SPEECH_RESOURCE_ID": "",
         "DEVHOST_BLOB_POLL_SECONDS": "0.5",
+        # Every host polls the session's one batch-in container: only the batch tests' own hosts run
+        # the batch trigger (they pass "false"), so no other host races them for the same files.
+        "AzureWebJobs.batch_file_dropped.Disabled": "true",
     }
 
 

@@ -41,8 +41,8 @@ async def batch_file_dropped(blob: func.InputStream, client: df.DurableOrchestra
     data = blob.read()
     job = batch.new_job(blob.name, data)
     instance = job["instanceId"]
-    if await _exists(client, instance):
-        log.info("batch %s: instance %s already exists; nothing to start", name, instance)
+    if await _exists(client, instance) or await asyncio.to_thread(batch.finished_run, name, instance):
+        log.info("batch %s: run %s already exists or finished; nothing to start", name, instance)
         return
     previous = await asyncio.to_thread(batch.read_pointer, name)
     if previous and previous.get("instanceId") != instance:
@@ -74,7 +74,12 @@ async def _cancel_quietly(client, instance: str) -> None:
         pass  # finished or unknown: nothing to cancel
 
 
-# --- The orchestration --------------------------------------------------------------------------
+# --- The orchestrations -------------------------------------------------------------------------
+# generate_batch validates the file, then hands the valid lines to `generate_batch_chunk`
+# sub-orchestrations of at most batch.CHUNK_LINES lines, one chunk after the other. Each chunk runs its
+# lines as generate_background sub-orchestrations, at most `maxConcurrency` at a time. Chunks keep
+# every orchestration's history short: the Python SDK replays the whole history at each step, so one
+# orchestration holding 1,000 lines would cost time growing with the square of the line count.
 
 @bp.orchestration_trigger(context_name="context")
 def generate_batch(context: df.DurableOrchestrationContext):
@@ -90,73 +95,114 @@ def generate_batch(context: df.DurableOrchestrationContext):
     prepared = yield context.call_activity_with_retry("batch_prepare", INFRA_RETRY, {
         "source": job["source"], "sha256": job["sha256"], "kind": job["kind"]})
     error = prepared.get("error")
+    cancelled = False
     if error:
         context.set_custom_status(batch.progress_status(name, rows, stage="rejected", error=error))
     else:
         rows = prepared["rows"]
         by_line = {row["line"]: row for row in rows}
-        waiting = [row["line"] for row in rows if row["status"] == batch.PENDING]
-        running: dict = {}  # task -> (kind "generate" | "copy", line)
-        cancelled = False
+        pending = [row for row in rows if row["status"] == batch.PENDING]
 
-        def status(stage: str) -> dict:
-            generating = sum(1 for kind, _ in running.values() if kind == "generate")
-            return batch.progress_status(name, rows, stage=stage, running=generating, cancel_requested=cancelled)
-
-        # 2. One generate_background per good line, at most `cap` at a time; refill as each ends.
-        while waiting or running:
-            while waiting and not cancelled \
-                    and sum(1 for kind, _ in running.values() if kind == "generate") < cap:
-                line = waiting.pop(0)
-                by_line[line]["instanceId"] = batch.child_instance_id(me, line)
-                task = context.call_sub_orchestrator(
-                    "generate_background", by_line[line]["input"], by_line[line]["instanceId"])
-                running[task] = ("generate", line)
-            if cancelled and waiting:
-                for line in waiting:
-                    by_line[line]["status"] = batch.CANCELLED
-                    by_line[line]["error"] = {"code": "cancelled", "message": batch.CANCELLED_MESSAGE}
-                waiting = []
-            if not running:
-                break
-            context.set_custom_status(status("cancelling" if cancelled else "running"))
-            candidates = list(running) + ([] if cancelled else [cancel])
-            winner = yield context.task_any(candidates)
-            if winner is cancel:
-                cancelled = True
+        # 2. The valid lines, chunk after chunk; a cancel stops the running chunk from starting more.
+        for number, chunk in enumerate(batch.chunks(pending, batch.CHUNK_LINES), start=1):
+            if cancelled:
+                for row in chunk:
+                    batch.mark_cancelled(row)
                 continue
-            kind, line = running.pop(winner)
-            row = by_line[line]
-            failed = isinstance(winner.result, Exception)
-            if kind == "generate":
-                if failed:
-                    row["status"], row["error"] = batch.FAILED, batch.failure_error(winner.result)
-                else:
-                    row["title"] = (winner.result or {}).get("title") if isinstance(winner.result, dict) else None
-                    copy = context.call_activity_with_retry("batch_copy_outputs", INFRA_RETRY, {
-                        "name": name, "instance": me, "line": line, "id": row["id"],
-                        "images": batch.output_images(winner.result)})
-                    running[copy] = ("copy", line)
-            elif failed:
-                row["status"], row["error"] = batch.FAILED, {
-                    "code": "copy_failed", "message": "생성한 이미지를 결과 폴더로 옮기지 못했습니다."}
+            chunk_id = batch.chunk_instance_id(me, number)
+            task = context.call_sub_orchestrator("generate_batch_chunk", {
+                "name": name, "batch": me, "maxConcurrency": cap, "rows": chunk}, chunk_id)
+            context.set_custom_status(batch.progress_status(name, rows, stage="running", chunk=chunk_id))
+            if not cancel.is_completed:
+                winner = yield context.task_any([task, cancel])
+                if winner is cancel:
+                    cancelled = True
+                    context.set_custom_status(batch.progress_status(
+                        name, rows, stage="cancelling", chunk=chunk_id, cancel_requested=True))
+            if not task.is_completed:
+                yield task
+            if isinstance(task.result, Exception):
+                for row in chunk:
+                    row["status"], row["error"] = batch.FAILED, batch.failure_error(task.result)
             else:
-                row["status"], row["images"] = batch.COMPLETED, winner.result
+                for done in task.result:
+                    by_line[done["line"]].update(done)
         for row in rows:
             row.pop("input", None)
-        context.set_custom_status(status("writing"))
+        cancelled = cancelled or cancel.is_completed or any(r["status"] == batch.CANCELLED for r in rows)
+        context.set_custom_status(batch.progress_status(name, rows, stage="writing", cancel_requested=cancelled))
 
     # 3. results.jsonl and summary.json (idempotent: fixed names, overwritten).
     summary = batch.summary(name, me, job["source"], job["sha256"], rows, started=started,
                             finished=context.current_utc_datetime.isoformat(),
-                            cancel_requested=bool(rows) and any(r["status"] == batch.CANCELLED for r in rows),
-                            error=error)
+                            cancel_requested=cancelled, error=error)
     yield context.call_activity_with_retry("batch_write_results", INFRA_RETRY, {
         "name": name, "instance": me, "rows": rows, "summary": summary})
-    final = batch.progress_status(name, rows, stage="rejected" if error else "done", error=error,
-                                  cancel_requested=summary["status"] == "cancelled")
-    context.set_custom_status(final)
+    context.set_custom_status(batch.progress_status(name, rows, stage="rejected" if error else "done", error=error,
+                                                    cancel_requested=cancelled))
     return summary
+
+
+@bp.orchestration_trigger(context_name="context")
+def generate_batch_chunk(context: df.DurableOrchestrationContext):
+    """Lines of one chunk: generate_background per line (fixed child ids), at most `maxConcurrency` at
+    a time; before starting more, ask whether the batch was cancelled or superseded. Returns the rows."""
+    job = context.get_input()
+    name, parent, cap = job["name"], job["batch"], max(1, int(job["maxConcurrency"]))
+    rows = job["rows"]
+    by_line = {row["line"]: row for row in rows}
+    waiting = [row["line"] for row in rows]
+    running: dict = {}  # task -> ("generate" | "copy", line)
+    stopped = False
+
+    def generating() -> int:
+        return sum(1 for kind, _ in running.values() if kind == "generate")
+
+    while waiting or running:
+        free = cap - generating()
+        if waiting and not stopped and free > 0:
+            try:
+                stopped = bool((yield context.call_activity_with_retry(
+                    "batch_cancel_requested", INFRA_RETRY, {"name": name, "instance": parent})))
+            except Exception:
+                stopped = False  # cannot tell: keep going (a cancel is also seen by the next check)
+            if not stopped:
+                for line in waiting[:free]:
+                    row = by_line[line]
+                    row["instanceId"] = batch.child_instance_id(parent, line)
+                    task = context.call_sub_orchestrator("generate_background", row["input"], row["instanceId"])
+                    running[task] = ("generate", line)
+                waiting = waiting[free:]
+        if stopped and waiting:
+            for line in waiting:
+                batch.mark_cancelled(by_line[line])
+            waiting = []
+        if not running:
+            break
+        context.set_custom_status(batch.progress_status(name, rows, stage="running", running=generating(),
+                                                        cancel_requested=stopped))
+        winner = yield context.task_any(list(running))
+        kind, line = running.pop(winner)
+        row = by_line[line]
+        failed = isinstance(winner.result, Exception)
+        if kind == "generate":
+            if failed:
+                row["status"], row["error"] = batch.FAILED, batch.failure_error(winner.result)
+            else:
+                row["title"] = winner.result.get("title") if isinstance(winner.result, dict) else None
+                copy = context.call_activity_with_retry("batch_copy_outputs", INFRA_RETRY, {
+                    "name": name, "instance": parent, "line": line, "id": row["id"],
+                    "images": batch.output_images(winner.result)})
+                running[copy] = ("copy", line)
+        elif failed:
+            row["status"], row["error"] = batch.FAILED, {
+                "code": "copy_failed", "message": "생성한 이미지를 결과 폴더로 옮기지 못했습니다."}
+        else:
+            row["status"], row["images"] = batch.COMPLETED, winner.result
+    for row in rows:
+        row.pop("input", None)
+    context.set_custom_status(batch.progress_status(name, rows, stage="done", cancel_requested=stopped))
+    return rows
 
 
 # --- Activities (at least once: each is idempotent) ---------------------------------------------
@@ -164,6 +210,11 @@ def generate_batch(context: df.DurableOrchestrationContext):
 @bp.activity_trigger(input_name="payload")
 def batch_prepare(payload: dict) -> dict:
     return batch.load_source(payload["source"], payload["sha256"], payload["kind"])
+
+
+@bp.activity_trigger(input_name="payload")
+def batch_cancel_requested(payload: dict) -> bool:
+    return batch.cancel_requested(payload["name"], payload["instance"])
 
 
 @bp.activity_trigger(input_name="payload")
@@ -198,11 +249,15 @@ async def get_batch(req: func.HttpRequest, client: df.DurableOrchestrationClient
     name, pointer = await _current(req)
     status = await _status(client, pointer["instanceId"])
     runtime = status.runtime_status.value if status else "Pending"
+    custom = status.custom_status if status else None
     summary = await asyncio.to_thread(batch.read_summary, name) if runtime in TERMINAL else None
     if summary and summary.get("instanceId") != pointer["instanceId"]:
         summary = None
-    return json_response(batch.status_body(name, pointer, runtime, status.custom_status if status else None,
-                                           summary))
+    live = None  # the running chunk's own counts, added to the batch's
+    if summary is None and isinstance(custom, dict) and custom.get("chunk"):
+        chunk = await _status(client, custom["chunk"])
+        live = chunk.custom_status if chunk else None
+    return json_response(batch.status_body(name, pointer, runtime, custom, summary, live=live))
 
 
 @bp.route(route="batches/{name}", methods=["DELETE"])
@@ -217,6 +272,8 @@ async def cancel_batch(req: func.HttpRequest, client: df.DurableOrchestrationCli
     finished = AppError("이미 끝난 배치라 취소할 수 없습니다.", code="batch_finished", status=409)
     if status is not None and status.runtime_status.value in TERMINAL:
         raise finished
+    # The flag stops the running chunk before its next line; the event stops the batch's next chunk.
+    await asyncio.to_thread(batch.write_cancel_flag, name, instance)
     try:
         await client.raise_event(instance, batch.CANCEL_EVENT, {"reason": "user"})
     except Exception:

@@ -14,6 +14,11 @@ from devhost.testing import DevHost
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
+# The session's hosts leave the batch trigger off (tests/fixtures_app.py): they all poll the same
+# batch-in. A batch test turns it on for its own host and stops that host when done, so exactly one
+# host runs the files it drops.
+BATCH_TRIGGER_ON = {"AzureWebJobs.batch_file_dropped.Disabled": "false"}
+
 
 def host_env(stack_env: dict, model_dir: Path, **extra: str) -> dict:
     env = {

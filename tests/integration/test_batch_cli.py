@@ -10,16 +10,24 @@ import pytest
 
 from scripts import batch as cli
 from shared import storage
+from tests.integration.batch_helpers import BATCH_TRIGGER_ON
 
 pytestmark = pytest.mark.slow
 
 SAMPLE = Path(__file__).resolve().parents[2] / "scripts" / "samples" / "chapter1.jsonl"
 
 
+@pytest.fixture(scope="module")
+def batch_host(start_app_host):
+    app = start_app_host(**BATCH_TRIGGER_ON)
+    yield app
+    app.devhost.stop()
+
+
 @pytest.fixture
-def cli_env(app_env, app_host):
+def cli_env(app_env, batch_host):
     storage.reset()
-    yield app_host.base_url
+    yield batch_host.base_url
     storage.reset()
 
 

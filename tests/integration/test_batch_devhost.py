@@ -11,6 +11,7 @@ import pytest
 
 from shared import batch
 from tests.integration.batch_helpers import (
+    BATCH_TRIGGER_ON,
     Blobs,
     batch_status,
     instances,
@@ -24,9 +25,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def host(app_host):
-    """The session's offline app host (default BATCH_MAX_CONCURRENCY=4)."""
-    return app_host.devhost
+def host(start_app_host):
+    """The real app with the offline providers and the batch trigger on (BATCH_MAX_CONCURRENCY=4)."""
+    app = start_app_host(**BATCH_TRIGGER_ON)
+    yield app.devhost
+    app.devhost.stop()
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +98,9 @@ def test_the_same_file_dropped_again_starts_nothing(host, blobs):
     after_instances = [i for i in instances(host) if i["instanceId"].startswith(first["instanceId"])]
     assert [(i["instanceId"], i["createdTime"]) for i in after_instances] == \
         [(i["instanceId"], i["createdTime"]) for i in before_instances]
-    assert len(after_instances) == 2  # the batch and its one line
+    assert sorted(i["instanceId"] for i in after_instances) == sorted([
+        first["instanceId"], batch.chunk_instance_id(first["instanceId"], 1),
+        batch.child_instance_id(first["instanceId"], 1)])  # the batch, its one chunk, its one line
     assert blobs.names("outputs", first["instanceId"]) == before_outputs
     assert blobs.last_modified("batch-out", "again/results.jsonl") == before_results
     code, again = batch_status(host, "again")

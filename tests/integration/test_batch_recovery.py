@@ -15,7 +15,15 @@ import pytest
 
 from shared import batch
 from tests.fixtures_app import azure_openai_env
-from tests.integration.batch_helpers import Blobs, batch_status, instances, jsonl, shot, wait_batch
+from tests.integration.batch_helpers import (
+    BATCH_TRIGGER_ON,
+    Blobs,
+    batch_status,
+    instances,
+    jsonl,
+    shot,
+    wait_batch,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +36,16 @@ def blobs(stack_env):
 @pytest.fixture(scope="module")
 def single_lane_host(start_app_host, fake_openai):
     """One line at a time, image model = the fake Azure OpenAI (scriptable refusals)."""
-    return start_app_host(**azure_openai_env(fake_openai), BATCH_MAX_CONCURRENCY="1").devhost
+    app = start_app_host(**azure_openai_env(fake_openai), BATCH_MAX_CONCURRENCY="1", **BATCH_TRIGGER_ON)
+    yield app.devhost
+    app.devhost.stop()
+
+
+@pytest.fixture
+def two_lane_host(start_app_host):
+    app = start_app_host(BATCH_MAX_CONCURRENCY="2", **BATCH_TRIGGER_ON)
+    yield app.devhost
+    app.devhost.stop()
 
 
 def _child_exists(host, instance_id: str) -> bool:
@@ -36,9 +53,8 @@ def _child_exists(host, instance_id: str) -> bool:
     return code != 404
 
 
-def test_killed_mid_batch_finishes_with_one_row_per_line_and_no_duplicates(start_app_host, blobs):
-    app = start_app_host(BATCH_MAX_CONCURRENCY="2")
-    host = app.devhost
+def test_killed_mid_batch_finishes_with_one_row_per_line_and_no_duplicates(two_lane_host, blobs):
+    host = two_lane_host
     lines = [shot(f"장면 {n}, 골목, 오후", id=f"k{n}") for n in range(1, 7)]
     lines.insert(3, shot("", id="k-bad"))  # line 4: no keywords
     blobs.drop("crash.jsonl", jsonl(lines))
@@ -60,7 +76,7 @@ def test_killed_mid_batch_finishes_with_one_row_per_line_and_no_duplicates(start
     good = [r for r in rows if r["status"] == "completed"]
 
     # One generate_background per good line, with the fixed ids: nothing started twice.
-    children = sorted(i["instanceId"] for i in instances(host) if i["instanceId"].startswith(instance + "-"))
+    children = sorted(i["instanceId"] for i in instances(host) if i["instanceId"].startswith(instance + "-L"))
     assert children == sorted(batch.child_instance_id(instance, r["line"]) for r in good)
     assert all(i["runtimeStatus"] == "Completed" for i in instances(host) if i["instanceId"] in children)
 

@@ -114,3 +114,25 @@ def test_a_rejected_file_leaves_only_the_summary(blobs):
     batch.write_results("rejected-run", job["instanceId"], [], summary)
     assert _names("rejected-run/") == {"rejected-run/batch.json", "rejected-run/summary.json"}
     assert batch.read_summary("rejected-run")["error"] == error
+
+
+def test_cancel_flag_and_a_newer_file_stop_a_run(blobs):
+    job = _drop("flagged.jsonl", b"{\"a\": 1}\n")
+    assert batch.cancel_requested("flagged", job["instanceId"]) is False
+    batch.write_cancel_flag("flagged", "batch-someone-else")
+    assert batch.cancel_requested("flagged", job["instanceId"]) is False
+    batch.write_cancel_flag("flagged", job["instanceId"])
+    assert batch.cancel_requested("flagged", job["instanceId"]) is True
+    newer = _drop("flagged.jsonl", b"{\"a\": 2}\n")
+    assert batch.cancel_requested("flagged", newer["instanceId"]) is False  # the flag names the old run
+    assert batch.cancel_requested("flagged", job["instanceId"]) is True  # superseded
+
+
+def test_finished_run_is_known_from_batch_out(blobs):
+    job = _drop("done-before.jsonl", b"{\"a\": 1}\n")
+    assert batch.finished_run("done-before", job["instanceId"]) is False
+    summary = batch.summary("done-before", job["instanceId"], job["source"], job["sha256"], [], started="s",
+                            finished="f", cancel_requested=False)
+    batch.write_results("done-before", job["instanceId"], [], summary)
+    assert batch.finished_run("done-before", job["instanceId"]) is True
+    assert batch.finished_run("done-before", "batch-other") is False

@@ -256,6 +256,10 @@ def test_summary_and_progress_counts():
     rejected = batch.summary("x", "b", "s", "sha", [], started="s", finished="f", cancel_requested=False,
                              error={"code": "too_many_lines", "message": "줄이 너무 많습니다"})
     assert rejected["status"] == "rejected" and rejected["results"] is None and rejected["total"] == 0
+    stopped = batch.summary("x", "b", "s", "sha", rows, started="s", finished="f", cancel_requested=False)
+    assert stopped["status"] == "cancelled"  # a cancelled line means the run was cut short
+    ran = batch.summary("x", "b", "s", "sha", rows[1:], started="s", finished="f", cancel_requested=True)
+    assert ran["status"] == "completed"  # asked too late: every line had run
     progress = batch.progress_status("x", rows, stage="running", running=2)
     assert (progress["done"], progress["failed"], progress["invalid"], progress["cancelled"],
             progress["total"], progress["processed"], progress["running"]) == (1, 1, 1, 1, 4, 4, 2)
@@ -272,3 +276,28 @@ def test_status_body_prefers_the_summary_once_written():
     assert done["finished"] and done["processed"] == 4 and done["results"] == "batch-out/x/results.jsonl"
     pending = batch.status_body("x", pointer, "Pending", None, None)
     assert pending["stage"] == "queued" and pending["total"] == 0
+
+
+def test_chunks_and_their_fixed_ids():
+    rows = list(range(1, 121))
+    parts = batch.chunks(rows, 50)
+    assert [len(p) for p in parts] == [50, 50, 20] and sum(parts, []) == rows
+    assert batch.chunks([], 50) == []
+    iid = batch.instance_id("ch1", batch.content_sha256(b"x"))
+    assert batch.chunk_instance_id(iid, 2) == f"{iid}-C0002"
+    assert not batch.chunk_instance_id(iid, 1).startswith(batch.child_instance_id(iid, 1))
+
+
+def test_status_body_adds_the_running_chunk_counts():
+    rows = [{"line": 1, "status": batch.INVALID}, {"line": 2, "status": batch.COMPLETED},
+            {"line": 3, "status": batch.PENDING}, {"line": 4, "status": batch.PENDING}]
+    parent = batch.progress_status("x", rows, stage="running", chunk="b-C0002")
+    assert parent["chunk"] == "b-C0002" and parent["processed"] == 2
+    chunk_rows = [{"line": 3, "status": batch.FAILED}, {"line": 4, "status": batch.PENDING}]
+    live = batch.progress_status("x", chunk_rows, stage="running", running=1)
+    body = batch.status_body("x", {"instanceId": "b"}, "Running", parent, None, live=live)
+    assert (body["total"], body["done"], body["failed"], body["invalid"], body["processed"], body["running"]) == \
+        (4, 1, 1, 1, 3, 1)
+    row = {"line": 9, "status": batch.PENDING, "error": None}
+    batch.mark_cancelled(row)
+    assert row["status"] == batch.CANCELLED and row["error"]["code"] == "cancelled"
