@@ -57,11 +57,12 @@ def proc_status(pid: int) -> dict[str, int]:
 
 
 def orchestrator_episodes(log_text: str, instance: str) -> list[float]:
-    """Milliseconds of each generate_batch episode (one replay of its history) from devhost's log."""
-    marker = f"orchestrator generate_batch id={instance} "
+    """Milliseconds of each episode (one replay of the history) of generate_batch and its
+    generate_batch_chunk sub-orchestrations, from devhost's log."""
+    markers = (f"orchestrator generate_batch id={instance} ", f"orchestrator generate_batch_chunk id={instance}-C")
     values = []
     for line in log_text.splitlines():
-        if marker in line and "duration_ms=" in line:
+        if any(marker in line for marker in markers) and "duration_ms=" in line:
             values.append(float(line.split("duration_ms=")[1].split()[0]))
     return values
 
@@ -152,8 +153,8 @@ def main(argv=None) -> int:
     print(f"{'lines completed / failed / invalid':<46} "
           f"{summary['completed']:>4} / {summary['failed']} / {summary['invalid']}")
     if episodes:
-        print(f"{'generate_batch episodes (replays)':<46} {len(episodes):>12}")
-        print(f"{'generate_batch replay time: total / longest':<46} "
+        print(f"{'batch + chunk orchestrator episodes (replays)':<46} {len(episodes):>12}")
+        print(f"{'their replay time: total / longest':<46} "
               f"{sum(episodes) / 1000:>6.1f} s / {max(episodes):.0f} ms")
     print(f"{'devhost RSS idle after start':<46} {idle['VmRSS'] / 1024:>9.0f} MB")
     print(f"{'devhost peak RSS after warm-up + baseline':<46} {after_baseline['VmHWM'] / 1024:>9.0f} MB")

@@ -7,6 +7,7 @@ every line is validated with shared.generation's validator, so a batch line and 
 site obey the same rules and Korean messages. Results go to `batch-out/<name>/`:
 
     batch.json      which run is current for this name (written by the blob trigger)
+    cancel.json     while a cancel is pending: the run asked to start no more lines
     results.jsonl   one row per input line, in input order
     summary.json    counts, status, and the file-level error when the whole file was rejected
     <NNNN>[-<id>]/<n>.png, <n>.psd   the images and layered PSDs of each completed line

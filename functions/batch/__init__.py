@@ -105,6 +105,7 @@ def generate_batch(context: df.DurableOrchestrationContext):
 
         # 2. The valid lines, chunk after chunk; a cancel stops the running chunk from starting more.
         for number, chunk in enumerate(batch.chunks(pending, batch.CHUNK_LINES), start=1):
+            cancelled = cancelled or cancel.is_completed
             if cancelled:
                 for row in chunk:
                     batch.mark_cancelled(row)
