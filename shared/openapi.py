@@ -46,15 +46,20 @@ def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+_instance_id = {"name": "instanceId", "in": "path", "required": True, "schema": {"type": "string"},
+                "description": "the id answered by POST /api/generations"}
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "post", "generations", "startGeneration", "Start a generation (Durable orchestration generate_background)",
         "generations",
         description=(
-            "Validates the request and starts the orchestration. Poll statusQueryGetUri (the Durable "
-            "Functions HTTP API) for runtimeStatus, customStatus (GenerationStatus) and, when Completed, "
-            "output (GenerationOutput). With review=true, POST {\"prompt\": ...} to sendEventPostUri with "
-            "{eventName} = prompt_approved while customStatus.awaitingApproval is true."
+            "Validates the request and starts the orchestration. The answer has the fields of the Durable "
+            "check-status payload, pointing at this app's own routes on the caller's origin (never the "
+            "Durable webhooks and their system key). Poll statusQueryGetUri (GET /api/generations/{instanceId}) "
+            "for runtimeStatus, customStatus (GenerationStatus) and, when Completed, output (GenerationOutput). "
+            "With review=true, POST {\"prompt\": ...} to sendEventPostUri with {eventName} = prompt_approved "
+            "while customStatus.awaitingApproval is true; terminatePostUri ({text} = the reason) cancels."
         ),
         request_body={"required": True, "content": {"application/json": {"schema": _ref("GenerationRequest")}}},
         responses={
@@ -81,6 +86,52 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ],
         responses={"200": _json(_ref("HistoryPage"), "One page"), "400": _error("bad page or pageSize"),
                    "401": _error("unauthenticated")},
+    ),
+    Endpoint(
+        "get", "generations/{instanceId}", "getGeneration", "Status of one of the caller's generations",
+        "generations",
+        description="Answers like the Durable Functions status endpoint (statusQueryGetUri), for the owner "
+                    "only: another user's instance is 404, like an unknown one.",
+        parameters=[_instance_id],
+        responses={
+            "200": _json(_ref("GenerationInstance"), "Ended: Completed, Failed or Terminated"),
+            "202": {**_json(_ref("GenerationInstance"), "Pending, Running, Suspended or ContinuedAsNew"),
+                    "headers": {
+                        "Location": {"schema": {"type": "string"}, "description": "this status URL"},
+                        "Retry-After": {"schema": {"type": "integer"}, "description": "seconds between polls"},
+                    }},
+            "401": _error("unauthenticated"),
+            "404": _error("generation_not_found: unknown, or not the caller's"),
+        },
+    ),
+    Endpoint(
+        "post", "generations/{instanceId}/events/{eventName}", "sendGenerationEvent",
+        "Answer the review: the artist's (edited) prompt", "generations",
+        description="sendEventPostUri. Only prompt_approved, body {\"prompt\": \"...\"}; an empty prompt keeps "
+                    "the draft. For the owner only.",
+        parameters=[_instance_id, {"name": "eventName", "in": "path", "required": True,
+                                   "schema": {"type": "string", "enum": ["prompt_approved"]}}],
+        request_body={"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS}}}}}},
+        responses={
+            "202": {"description": "Accepted: delivered to the generation"},
+            "400": _error("unknown_event, malformed_json or validation_error (prompt not a string)"),
+            "401": _error("unauthenticated"),
+            "404": _error("generation_not_found: unknown, or not the caller's"),
+            "410": _error("generation_finished: the generation has already ended"),
+        },
+    ),
+    Endpoint(
+        "post", "generations/{instanceId}/terminate", "terminateGeneration", "Cancel a running generation",
+        "generations",
+        description="terminatePostUri: runtimeStatus becomes Terminated. For the owner only.",
+        parameters=[_instance_id, _query("reason", {"type": "string", "maxLength": 200}, "why (the Durable output of the Terminated instance)")],
+        responses={
+            "202": {"description": "Accepted: the generation is being terminated"},
+            "401": _error("unauthenticated"),
+            "404": _error("generation_not_found: unknown, or not the caller's"),
+            "410": _error("generation_finished: the generation has already ended"),
+        },
     ),
     Endpoint(
         "get", "catalog", "getCatalog", "Categories, stages, aspects, pipeline steps and their Korean labels",
@@ -203,11 +254,36 @@ def _schemas() -> dict:
             "prompt": {"type": ["string", "null"], "maxLength": MAX_PROMPT_CHARS,
                        "description": "a ready English prompt: skips prompt writing (and review)"},
         }},
-        "CheckStatus": {"type": "object", "required": ["id", "statusQueryGetUri", "sendEventPostUri",
-                                                       "terminatePostUri", "purgeHistoryDeleteUri"],
-                        "properties": {k: {"type": "string"} for k in (
-                            "id", "statusQueryGetUri", "sendEventPostUri", "terminatePostUri",
-                            "purgeHistoryDeleteUri", "restartPostUri", "suspendPostUri", "resumePostUri")}},
+        "CheckStatus": {
+            "description": "the Durable check-status fields, on this app's routes and the caller's origin",
+            "type": "object", **closed, "required": ["id", "statusQueryGetUri", "sendEventPostUri", "terminatePostUri"],
+            "properties": {
+                "id": {"type": "string"},
+                "statusQueryGetUri": {"type": "string", "format": "uri",
+                                      "description": "<origin>/api/generations/{instanceId}"},
+                "sendEventPostUri": {"type": "string",
+                                     "description": "<origin>/api/generations/{instanceId}/events/{eventName}"},
+                "terminatePostUri": {"type": "string",
+                                     "description": "<origin>/api/generations/{instanceId}/terminate?reason={text}"},
+            }},
+        "GenerationInstance": {
+            "description": "the Durable status body of one generate_background instance",
+            "type": "object", **closed,
+            "required": ["name", "instanceId", "runtimeStatus", "input", "customStatus", "output", "createdTime",
+                         "lastUpdatedTime"],
+            "properties": {
+                "name": {"const": "generate_background"},
+                "instanceId": {"type": "string"},
+                "runtimeStatus": {"type": "string", "enum": ["Pending", "Running", "Suspended", "ContinuedAsNew",
+                                                             "Completed", "Failed", "Terminated", "Canceled"]},
+                "input": {"type": ["object", "null"], "description": "the orchestration input (docs/API.md)"},
+                "customStatus": {"anyOf": [_ref("GenerationStatus"), {"type": "null"}]},
+                "output": {"anyOf": [_ref("GenerationOutput"), _ref("CancelledOutput"),
+                                     {"type": ["string", "null"], "description": "Failed: the reason; "
+                                                                                  "Terminated: the reason given"}]},
+                "createdTime": {"type": "string", "format": "date-time"},
+                "lastUpdatedTime": {"type": "string", "format": "date-time"},
+            }},
         "Reference": {"type": "object", **closed,
                       "required": ["id", "caption", "tags", "category", "stage", "score", "assetUrl"],
                       "properties": {

@@ -13,7 +13,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from functions.http import handles_errors, json_response, read_json
-from shared import generation
+from shared import generation, progress
 
 bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -31,7 +31,55 @@ async def start_generation(req: func.HttpRequest, client: df.DurableOrchestratio
     request = generation.validate_request(read_json(req), generation.caller_id(req.headers))
     await asyncio.to_thread(generation.ensure_upload_exists, request.upload_id)
     instance_id = await client.start_new(generation.ORCHESTRATION, None, generation.orchestration_input(request))
-    return client.create_check_status_response(req, instance_id)
+    # The app's own management routes on the caller's origin, not the Durable webhook URLs (which carry
+    # the extension's system key and are not reachable through Static Web Apps).
+    urls = progress.management_urls(progress.request_origin(req.url, req.headers), instance_id)
+    return json_response(urls, 202, progress.check_status_headers(urls))
+
+
+async def _owned_status(req: func.HttpRequest, client: df.DurableOrchestrationClient):
+    instance_id = req.route_params["instanceId"]
+    status = await client.get_status(instance_id, show_input=True)
+    return instance_id, progress.owned(status, generation.caller_id(req.headers), generation.ORCHESTRATION)
+
+
+@bp.route(route="generations/{instanceId}", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+@handles_errors
+async def get_generation(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    instance_id = req.route_params["instanceId"]
+    status = await client.get_status(instance_id, show_input=True)
+    url = progress.management_urls(progress.request_origin(req.url, req.headers), instance_id)["statusQueryGetUri"]
+    code, body, headers = progress.status_answer(status, generation.caller_id(req.headers),
+                                                 generation.ORCHESTRATION, url)
+    return json_response(body, code, headers)
+
+
+@bp.route(route="generations/{instanceId}/events/{eventName}", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@handles_errors
+async def send_generation_event(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    data = progress.event_payload(req.route_params["eventName"], read_json(req))
+    instance_id, runtime = await _owned_status(req, client)
+    progress.ensure_running(runtime)
+    try:
+        await client.raise_event(instance_id, req.route_params["eventName"], data)
+    except Exception as exc:
+        raise (progress.client_failure(exc) or exc) from exc
+    return func.HttpResponse(status_code=202)
+
+
+@bp.route(route="generations/{instanceId}/terminate", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@handles_errors
+async def terminate_generation(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    instance_id, runtime = await _owned_status(req, client)
+    progress.ensure_running(runtime)
+    try:
+        await client.terminate(instance_id, progress.terminate_reason(req.params))
+    except Exception as exc:
+        raise (progress.client_failure(exc) or exc) from exc
+    return func.HttpResponse(status_code=202)
 
 
 @bp.route(route="generations", methods=["GET"])
