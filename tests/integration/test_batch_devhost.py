@@ -169,3 +169,25 @@ def test_csv_shot_list_with_bom(host, blobs):
     assert "키워드" in rows[1]["error"]["message"]
     assert rows[0]["images"][0]["png"] == "batch-out/csv-shots/0002-c1/1.png"
     assert body["source"] == "batch-in/csv-shots.csv"
+
+
+def test_a_long_list_runs_in_chunks_with_steady_progress(host, blobs):
+    bad = (5, 51, 60)
+    lines = [shot(f"장면 {n}, 골목", id=f"m{n}") if n not in bad else shot("", id=f"m{n}") for n in range(1, 61)]
+    blobs.drop("many.jsonl", jsonl(lines))
+    seen: list[int] = []
+
+    def finished(body):
+        seen.append(body.get("processed", 0))
+        return body.get("finished")
+
+    body = wait_batch(host, "many", until=finished, timeout=600)
+    assert seen == sorted(seen) and seen[-1] == 60  # progress only goes forward
+    assert any(0 < n < 60 for n in seen)
+    rows = blobs.results("many")
+    assert [r["line"] for r in rows] == list(range(1, 61))
+    assert [r["line"] for r in rows if r["status"] == "invalid"] == list(bad)
+    assert all(r["status"] == "completed" for r in rows if r["line"] not in bad)
+    instance = body["instanceId"]
+    chunks = sorted(i["instanceId"] for i in instances(host) if i["instanceId"].startswith(instance + "-C"))
+    assert chunks == [batch.chunk_instance_id(instance, 1), batch.chunk_instance_id(instance, 2)]  # 57 = 50 + 7
