@@ -496,6 +496,26 @@ def store_outputs(instance_id: str, request: dict, draft: dict, prompt: str, ref
     return {"output": build_output(instance_id, draft, prompt, references, images, layers, timings, warnings)}
 
 
+def record_outcome(instance_id: str, request: dict, status: str, error: dict, draft: dict | None,
+                   prompt: str | None, references: list[dict], timings: dict, warnings: list[str]) -> dict:
+    """Record a generation that ended without images in `generations` (once per instance): status
+    "failed" or "cancelled" with the Korean error the artist saw, so the history shows it and why."""
+    from . import history
+
+    draft = draft or {}
+    recorded = history.record(
+        instance_id=instance_id, user_id=request.get("user_id") or get_settings().local_user_id,
+        request=request, title=draft.get("title") or "", prompt=prompt or draft.get("prompt") or "",
+        images=[], reference_ids=[r["id"] for r in references], timings=timings, warnings=warnings,
+        status=status, error={"code": error["code"], "message": error["message"]},
+    )
+    return {"recorded": recorded}
+
+
+def cancelled_error() -> dict:
+    return {"code": "cancelled", "message": MESSAGE_REVIEW_CANCELLED}
+
+
 def build_output(instance_id: str, draft: dict, prompt: str, references: list[dict], images: list[dict],
                  layers: list[str], timings: dict, warnings: list[str]) -> dict:
     return {
@@ -540,6 +560,7 @@ STEP_FUNCTIONS: dict[str, Callable[..., dict]] = {
     "generate_image": generate_image,
     "make_layers": make_layers,
     "store_outputs": store_outputs,
+    "record_outcome": record_outcome,
 }
 
 __all__ = [

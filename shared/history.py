@@ -1,7 +1,9 @@
-"""The `generations` table: one row per finished generation, and the caller's paged history.
+"""The `generations` table: one row per ended generation, and the caller's paged history.
 
-`record` runs inside the store_outputs activity, which the Durable host may run more than once:
-the row is keyed by the orchestration instance id, so a second run changes nothing.
+A Completed generation is recorded by its store_outputs activity (status "completed"); a failed one
+(status "failed") or one cancelled by the review timeout ("cancelled") by the record_outcome activity,
+with the Korean error the artist saw. Activities may run more than once: the row is keyed by the
+orchestration instance id, so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from . import db
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+STATUSES = ("completed", "failed", "cancelled")
 
 
 @dataclass
@@ -27,28 +30,32 @@ class Page:
 
 def record(*, instance_id: str, user_id: str, request: dict, title: str, prompt: str,
            images: list[dict], reference_ids: list[int], timings: dict, warnings: list[str],
-           status: str = "completed") -> bool:
-    """Insert the generation's row; False when it was already there (a repeated activity)."""
+           status: str = "completed", error: dict | None = None) -> bool:
+    """Insert the generation's row; False when it was already there (a repeated activity).
+    `error` ({"code", "message"}) goes with the failed and cancelled ones."""
     from psycopg.types.json import Jsonb
 
+    if status not in STATUSES:
+        raise ValueError(f"unknown generation status {status!r}")
     with db.connection() as conn:
         row = conn.execute(
             """
             INSERT INTO generations (instance_id, user_id, status, category, stage, keywords, description,
-                                     aspect, title, prompt, images, reference_ids, timings, warnings)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                                     aspect, title, prompt, images, reference_ids, timings, warnings, error)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             ON CONFLICT (instance_id) DO NOTHING
             RETURNING instance_id
             """,
             (instance_id, user_id, status, request["category"], request["stage"], request["keywords"],
              request.get("description") or "", request["aspect"], title, prompt, Jsonb(images),
-             list(reference_ids), Jsonb(timings), Jsonb(warnings)),
+             list(reference_ids), Jsonb(timings), Jsonb(warnings), Jsonb(error) if error else None),
         ).fetchone()
     return row is not None
 
 
 def list_for_user(user_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    """The user's generations, newest first. `images` hold blob names (container/name)."""
+    """The user's generations, newest first. `images` hold blob names (container/name); `error` is
+    {"code", "message"} for failed and cancelled ones, else None."""
     page = max(1, page)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     with db.connection() as conn:
@@ -56,7 +63,7 @@ def list_for_user(user_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_
         rows = conn.execute(
             """
             SELECT instance_id, created_at, status, category, stage, keywords, description, aspect, title,
-                   prompt, images
+                   prompt, images, error
             FROM generations
             WHERE user_id = %s
             ORDER BY created_at DESC, instance_id DESC
@@ -77,6 +84,7 @@ def list_for_user(user_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_
             "title": r[8],
             "prompt": r[9],
             "images": r[10],
+            "error": r[11],
         }
         for r in rows
     ]

@@ -76,7 +76,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         },
     ),
     Endpoint(
-        "get", "generations", "listGenerations", "The caller's generations, newest first", "generations",
+        "get", "generations", "listGenerations", "The caller's generations (completed, failed, cancelled), newest first",
+        "generations",
         description="The caller is the principal of Azure's built-in authentication (x-ms-client-principal); "
                     "locally LOCAL_USER_ID.",
         parameters=[
@@ -339,7 +340,12 @@ def _schemas() -> dict:
         "HistoryPage": {"type": "object", "required": ["items", "page", "pageSize", "total"], "properties": {
             "items": {"type": "array", "items": {"type": "object", **closed, "properties": {
                 "instanceId": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
-                "status": {"type": "string"}, "category": {"type": "string"}, "stage": {"type": "string"},
+                "status": {"type": "string", "enum": ["completed", "failed", "cancelled"]},
+                "error": {"description": "failed / cancelled: the Korean error the artist saw; completed: null",
+                          "anyOf": [{"type": "null"}, {"type": "object", **closed, "required": ["code", "message"],
+                                                       "properties": {"code": {"type": "string"},
+                                                                      "message": {"type": "string"}}}]},
+                "category": {"type": "string"}, "stage": {"type": "string"},
                 "keywords": {"type": "string"}, "description": {"type": "string"}, "aspect": {"type": "string"},
                 "title": {"type": "string"}, "prompt": {"type": "string"},
                 "images": {"type": "array", "items": {"type": "object", "properties": {

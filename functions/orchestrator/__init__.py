@@ -101,6 +101,7 @@ def generate_background(context: df.DurableOrchestrationContext):
     instance_id = context.instance_id
     started = context.current_utc_datetime
     run = generation.Run()
+    prompt = None
     context.set_custom_status(run.status())
     try:
         # 1. Embed the request (text, and the artist's photo); without it the search matches words only.
@@ -147,6 +148,8 @@ def generate_background(context: df.DurableOrchestrationContext):
             elif review["timeoutOutcome"] == "cancel":
                 run.warn(generation.MESSAGE_REVIEW_CANCELLED)
                 context.set_custom_status(run.enter("cancelled"))
+                yield from _record_outcome(context, instance_id, request, run, prompt, "cancelled",
+                                           generation.cancelled_error())
                 return generation.cancelled_output(instance_id, run)
             else:
                 run.warn(generation.WARNING_REVIEW_TIMEOUT)
@@ -176,7 +179,22 @@ def generate_background(context: df.DurableOrchestrationContext):
     except Exception as exc:
         error = generation.error_from_failure(exc)
         context.set_custom_status(run.fail(error))
-        raise generation.GenerationFailed(error["message"]) from None
+        failure = error
+    # Outside the except block: the failure's own exception must not chain into the one below.
+    yield from _record_outcome(context, instance_id, request, run, prompt, "failed", failure)
+    raise generation.GenerationFailed(failure["message"])
+
+
+def _record_outcome(context: df.DurableOrchestrationContext, instance_id: str, request: dict,
+                    run: generation.Run, prompt: str | None, status: str, error: dict):
+    """A row in the history for a generation that ended without images; it never changes the outcome."""
+    try:
+        yield context.call_activity_with_retry("record_outcome", INFRA_RETRY, {
+            "instance_id": instance_id, "request": request, "status": status, "error": error,
+            "draft": run.draft, "prompt": prompt, "references": run.references, "timings": run.timings,
+            "warnings": run.warnings})
+    except Exception:
+        pass  # the history is a convenience; the generation's own status already tells the artist
 
 
 # --- Activities (at least once: each step is idempotent) ----------------------------------------
@@ -209,3 +227,8 @@ def make_layers(payload: dict) -> dict:
 @bp.activity_trigger(input_name="payload")
 def store_outputs(payload: dict) -> dict:
     return generation.run_step(generation.store_outputs, payload)
+
+
+@bp.activity_trigger(input_name="payload")
+def record_outcome(payload: dict) -> dict:
+    return generation.run_step(generation.record_outcome, payload)

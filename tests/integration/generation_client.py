@@ -1,5 +1,5 @@
-"""A small HTTP client for the generation API as the site uses it: start, poll the Durable status
-endpoint, answer the review, download what the output links to. Used by the tests that run the real
+"""A small HTTP client for the generation API as the site uses it: start, poll the status URL the
+starter handed out (as the owner), answer the review, download what the output links to. Used by the tests that run the real
 app on devhost (app_host)."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class GenerationClient:
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
+        self.callers: dict[str, dict] = {}  # instance id -> the headers it was started with (its owner)
 
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}{path}"
@@ -33,10 +34,15 @@ class GenerationClient:
         response = self.http.post(self.url("/api/generations"), json=body, headers=headers, timeout=30)
         assert response.status_code == 202, (response.status_code, response.text)
         assert response.headers["Location"] == response.json()["statusQueryGetUri"]
+        self.callers[response.json()["id"]] = dict(headers or {})
         return response.json()
 
+    def owner(self, started: dict) -> dict:
+        """The caller's headers of that generation: its routes answer its owner only."""
+        return self.callers.get(started["id"], {})
+
     def status(self, started: dict) -> dict:
-        response = self.http.get(started["statusQueryGetUri"], timeout=30)
+        response = self.http.get(started["statusQueryGetUri"], headers=self.owner(started), timeout=30)
         assert response.status_code in (200, 202), (response.status_code, response.text)
         body = response.json()
         assert (response.status_code == 202) == (body["runtimeStatus"] in ("Pending", "Running", "Suspended")), body
@@ -64,7 +70,7 @@ class GenerationClient:
 
     def approve(self, started: dict, body) -> requests.Response:
         url = started["sendEventPostUri"].replace("{eventName}", "prompt_approved")
-        return self.http.post(url, json=body, timeout=30)
+        return self.http.post(url, json=body, headers=self.owner(started), timeout=30)
 
     def download(self, url: str) -> bytes:
         response = self.http.get(self.url(url), timeout=60)

@@ -1,18 +1,20 @@
 """Generations over HTTP on devhost with the Azure OpenAI providers, pointed at our local server that
 speaks the Azure OpenAI API (tests/fakes/openai_server.py): success, a 429 then success, a 500 then
 success, content-filter refusals that reach the artist as a Korean message with Failed status, the
-edited review prompt reaching the image model, and the review timeout's cancel outcome."""
+edited review prompt reaching the image model, and the review timeout's cancel outcome; failed and
+cancelled generations show in the history with their Korean message."""
 
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
 from shared import catalog, layers
 from shared.errors import ContentFiltered
 from tests.fixtures_app import azure_openai_env
-from tests.integration.generation_client import GenerationClient, assert_schema, read_psd
+from tests.integration.generation_client import GenerationClient, assert_schema, principal, read_psd
 
 pytestmark = pytest.mark.slow
 
@@ -95,11 +97,26 @@ def _assert_refused(status: dict) -> None:
     assert "Traceback" not in custom["error"]["message"]
 
 
+def _history(client: GenerationClient, headers: dict) -> list[dict]:
+    response = client.http.get(client.url("/api/generations"), params={"pageSize": 100}, headers=headers, timeout=30)
+    assert response.status_code == 200, response.text
+    assert_schema("HistoryPage", response.json())
+    return response.json()["items"]
+
+
 def test_an_image_content_filter_fails_with_a_korean_message(client, fake):
+    artist = principal(f"refused-{uuid.uuid4().hex[:8]}")
     fake.content_filter_next(1, api="images")
-    status = client.run(REQUEST)
+    status = client.run(REQUEST, headers=artist)
     _assert_refused(status)
     assert _answers(fake, "images") == [400]  # a refusal is never retried
+
+    # Nothing lost: the history shows the job, that it failed, and why, in Korean.
+    (item,) = _history(client, artist)
+    assert item["instanceId"] == status["instanceId"] and item["status"] == "failed"
+    assert item["error"] == {"code": "content_filtered", "message": ContentFiltered().message}
+    assert item["keywords"] == REQUEST["keywords"] and item["images"] == []
+    assert item["prompt"] == status["customStatus"]["draft"]["prompt"]  # the prompt that was refused
 
 
 def test_a_filtered_completion_fails_before_any_image(client, fake):
@@ -133,3 +150,6 @@ def test_review_timeout_with_the_cancel_outcome(start_app_host, fake):
     assert out["draft"]["prompt"] and "images" not in out
     assert status["customStatus"]["stage"] == "cancelled"
     assert fake.requests_for("images") == []  # nothing was generated
+    (item,) = [i for i in _history(client, {}) if i["instanceId"] == status["instanceId"]]
+    assert item["status"] == "cancelled" and item["images"] == []
+    assert item["error"] == {"code": "cancelled", "message": "프롬프트 확인 시간이 지나 생성을 취소했습니다."}

@@ -1,9 +1,12 @@
-"""shared.history against the real embedded PostgreSQL: the row written by store_outputs is written once
-however often the activity runs, and each user sees only their own rows, newest first, paged."""
+"""shared.history against the real embedded PostgreSQL: the row written by store_outputs (or, for a
+failed or cancelled generation, by record_outcome) is written once however often the activity runs,
+and each user sees only their own rows, newest first, paged."""
 
 from __future__ import annotations
 
 import uuid
+
+import pytest
 
 from shared import generation, history
 
@@ -49,3 +52,28 @@ def test_listing_is_per_user_newest_first_and_paged(app_env):
     assert image["psd"] == {"assetUrl": f"/api/assets/outputs/{ids[-1]}/1.psd"}
     assert image["thumbnail"]["assetUrl"].endswith("1-thumb.webp")
     assert body["page"] == 1 and body["pageSize"] == 2 and body["total"] == 5
+
+
+def test_failed_and_cancelled_rows_carry_their_error(app_env):
+    user = f"user-{uuid.uuid4().hex[:8]}"
+    failed, cancelled, completed = (uuid.uuid4().hex for _ in range(3))
+    _record(completed, user, "완성된 것")
+    refused = {"code": "content_filtered", "message": "요청한 내용이 안전 정책에 걸려 이미지를 만들 수 없습니다."}
+    for instance, status, error in ((failed, "failed", refused),
+                                    (cancelled, "cancelled", generation.cancelled_error())):
+        request = {**REQUEST, "user_id": user}
+        args = dict(instance_id=instance, request=request, status=status, error=error,
+                    draft={"prompt": "a plate of tteokbokki", "title": "떡볶이", "avoid": []}, prompt=None,
+                    references=[{"id": 7}], timings={"write_prompt": 3}, warnings=[])
+        assert generation.record_outcome(**args) == {"recorded": True}
+        assert generation.record_outcome(**{**args, "status": "failed"}) == {"recorded": False}  # once
+
+    items = {item["instanceId"]: item for item in history.list_for_user(user).items}
+    assert {k: items[k]["status"] for k in items} == {completed: "completed", failed: "failed",
+                                                      cancelled: "cancelled"}
+    assert items[failed]["error"] == refused and items[failed]["images"] == []
+    assert items[failed]["title"] == "떡볶이" and items[failed]["prompt"] == "a plate of tteokbokki"
+    assert items[cancelled]["error"]["code"] == "cancelled" and items[completed]["error"] is None
+    with pytest.raises(ValueError):
+        history.record(instance_id=uuid.uuid4().hex, user_id=user, request=REQUEST, title="", prompt="",
+                       images=[], reference_ids=[], timings={}, warnings=[], status="lost")
