@@ -105,6 +105,9 @@ class Settings:
     review_timeout_outcome: str = "use_draft"  # or "cancel"
     upload_max_bytes: int = 10 * 1024 * 1024
     local_user_id: str = "local-user"
+    # Who writes the layered PSD: ImageMagick through Wand, psd-tools (pure Python: where the C library
+    # cannot be installed, as on Flex Consumption), or auto: Wand when libMagickWand loads.
+    psd_writer: str = "auto"
 
     # Batch.
     batch_max_concurrency: int = 4
@@ -166,6 +169,7 @@ class Settings:
             review_timeout_outcome=_choice("REVIEW_TIMEOUT_OUTCOME", "use_draft", ("use_draft", "cancel")),
             upload_max_bytes=_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
             local_user_id=_env("LOCAL_USER_ID", "local-user"),
+            psd_writer=_choice("PSD_WRITER", "auto", ("auto", "wand", "psd-tools")),
             batch_max_concurrency=max(1, _int("BATCH_MAX_CONCURRENCY", 4)),
             batch_max_bytes=_int("BATCH_MAX_BYTES", 5 * 1024 * 1024),
             batch_max_lines=_int("BATCH_MAX_LINES", 1000),

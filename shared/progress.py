@@ -86,7 +86,7 @@ def _time(value) -> str | None:
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.replace(microsecond=0).isoformat() + "Z"  # as Durable: 2026-11-25T01:02:03Z
     return str(value)
 
 

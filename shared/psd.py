@@ -1,25 +1,87 @@
-"""The layered PSD, written by ImageMagick through Wand, and the other outputs of one final image.
+"""The layered PSD and the other outputs of one final image.
 
-ImageMagick 6 writes a layered PSD from an image sequence: the first frame becomes the merged image,
-each further frame a layer named by its "label" property, blend mode from the frame's compose
-operator. It stores the name only as a legacy Pascal string (bytes, no encoding), which Photoshop and
-psd-tools read as Mac Roman: Korean names arrive garbled. `add_unicode_names` therefore rewrites each
-layer record after the fact: an ASCII Pascal name for old readers plus the standard 'luni' (Unicode
-layer name) block that Photoshop, GIMP and psd-tools use. That touches only the small layer records;
-the pixel data is copied as is.
+Two writers make the same document (layer names, order, sizes, blend modes, RLE, the merged composite
+first); `write_layered_psd` uses the one `psd_writer()` picks once per process (setting PSD_WRITER:
+auto = Wand when ImageMagick's library loads, else psd-tools):
 
-Wand, numpy and Pillow are imported inside the functions (cold start of the Function App).
+- Wand (ImageMagick 6), the local default. ImageMagick writes a layered PSD from an image sequence:
+  the first frame becomes the merged image, each further frame a layer named by its "label" property,
+  blend mode from the frame's compose operator. It stores the name only as a legacy Pascal string
+  (bytes, no encoding), which Photoshop and psd-tools read as Mac Roman: Korean names arrive garbled.
+  `add_unicode_names` therefore rewrites each layer record after the fact: an ASCII Pascal name for old
+  readers plus the standard 'luni' (Unicode layer name) block that Photoshop, GIMP and psd-tools use.
+  That touches only the small layer records; the pixel data is copied as is.
+- psd-tools (pure Python + numpy), for hosts where the C library cannot be installed (Azure Functions
+  Flex Consumption installs pip packages only). RGBA document, one pixel layer per derived layer with
+  its transparency, the same 'luni' names, and our own composite as the merged image.
+
+Wand, numpy, Pillow and psd-tools are imported inside the functions (cold start of the Function App).
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import struct
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .layers import LAYERS, Layers
 
-PSD_CONTENT_TYPE = "image/vnd.adobe.photoshop"
+log = logging.getLogger(__name__)
 
+PSD_CONTENT_TYPE = "image/vnd.adobe.photoshop"
+WRITERS = ("wand", "psd-tools")
+
+
+# --- Choosing the writer (once per process) -----------------------------------------------------
+
+_writer: tuple[str, Callable[[Layers], bytes]] | None = None
+_writer_lock = threading.Lock()
+
+
+def wand_available() -> bool:
+    """Whether ImageMagick's MagickWand library loads (Wand raises ImportError when it is missing)."""
+    try:
+        import wand.image  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def psd_writer() -> tuple[str, Callable[[Layers], bytes]]:
+    """(name, function) of the PSD writer, chosen on first use by PSD_WRITER: "wand", "psd-tools", or
+    "auto" (default): Wand when libMagickWand loads, otherwise psd-tools."""
+    global _writer
+    if _writer is None:
+        with _writer_lock:
+            if _writer is None:
+                from .config import get_settings
+
+                wanted = get_settings().psd_writer
+                if wanted == "auto":
+                    wanted = "wand" if wand_available() else "psd-tools"
+                elif wanted == "wand" and not wand_available():
+                    raise RuntimeError("PSD_WRITER=wand but ImageMagick's MagickWand library cannot be loaded")
+                _writer = (wanted, write_psd_wand if wanted == "wand" else write_psd_tools)
+                log.info("layered PSDs are written with %s", wanted)
+    return _writer
+
+
+def reset_writer() -> None:
+    """Forget the chosen writer (tests that change PSD_WRITER)."""
+    global _writer
+    with _writer_lock:
+        _writer = None
+
+
+def write_layered_psd(layers: Layers) -> bytes:
+    """One PSD: merged image first, then the layers bottom to top, named in Korean, RLE compressed."""
+    return psd_writer()[1](layers)
+
+
+# --- Wand (ImageMagick) -------------------------------------------------------------------------
 
 def _wand_image(array, *, label: str | None = None, compose: str | None = None):
     from wand.image import Image
@@ -33,8 +95,8 @@ def _wand_image(array, *, label: str | None = None, compose: str | None = None):
     return image
 
 
-def write_layered_psd(layers: Layers) -> bytes:
-    """One PSD: merged image first, then the layers bottom to top, named in Korean, RLE compressed."""
+def write_psd_wand(layers: Layers) -> bytes:
+    """The layered PSD through ImageMagick, with Unicode names patched in (add_unicode_names)."""
     from wand.image import Image
 
     with Image() as document:
@@ -125,6 +187,40 @@ def add_unicode_names(psd: bytes, names: dict[str, str]) -> bytes:
         new_records,
         psd[pos:],
     ))
+
+
+# --- psd-tools (pure Python) --------------------------------------------------------------------
+
+def write_psd_tools(layers: Layers) -> bytes:
+    """The layered PSD through psd-tools: an RGBA document whose layers keep their transparency (an
+    RGB document would turn alpha into masks), names as 'luni' blocks with the ASCII identifier as
+    the legacy Pascal name, and `layers.merged` as the merged image (psd-tools' own save would
+    composite again, slower, and store it uncompressed)."""
+    import numpy as np
+    from PIL import Image
+    from psd_tools import PSDImage
+    from psd_tools.api.layers import PixelLayer
+    from psd_tools.constants import BlendMode, Compression
+    from psd_tools.psd.image_data import ImageData
+
+    width, height = layers.size
+    document = PSDImage.new("RGBA", (width, height), color=(255, 255, 255, 255))
+    for key, name, blend, array in layers.stack():
+        layer = PixelLayer.frompil(Image.fromarray(array, "RGBA"), document, name=key,
+                                   compression=Compression.RLE)
+        layer.name = name  # the 'luni' block (the Pascal name becomes "?": set the identifier again)
+        layer._record.name = key
+        layer.blend_mode = BlendMode.MULTIPLY if blend == "multiply" else BlendMode.NORMAL
+
+    record = document._record
+    merged = np.empty((height, width, 4), dtype=np.uint8)
+    merged[..., :3] = layers.merged
+    merged[..., 3] = 255
+    record.image_data = ImageData(compression=Compression.RLE)
+    record.image_data.set_data([merged[..., c].tobytes() for c in range(4)], record.header)
+    out = io.BytesIO()
+    record.write(out)
+    return out.getvalue()
 
 
 @dataclass

@@ -365,6 +365,7 @@ module api 'modules/function-app.bicep' = {
       BATCH_MAX_CONCURRENCY: '4'
       BATCH_MAX_BYTES: '5242880'
       BATCH_MAX_LINES: '1000'
+      PSD_WRITER: 'psd-tools' // Flex Consumption cannot install ImageMagick's library
     }
   }
   dependsOn: [

@@ -1,4 +1,5 @@
-"""The layered PSD (shared.psd) written by ImageMagick through Wand, read back by psd-tools."""
+"""The layered PSD (shared.psd) from both writers, each forced by the PSD_WRITER setting (ImageMagick
+through Wand, and psd-tools for hosts without ImageMagick's library), read back by psd-tools."""
 
 import io
 
@@ -6,10 +7,24 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from shared import layers, psd
+from shared import config, layers, psd
 from tests import sample_images as samples
 
-pytest.importorskip("wand.image", reason="ImageMagick's library is missing: run scripts/bootstrap.sh")
+needs_wand = pytest.mark.skipif(not psd.wand_available(),
+                                reason="ImageMagick's library is missing: run scripts/bootstrap.sh")
+
+
+def _use_writer(monkeypatch, name: str) -> None:
+    monkeypatch.setenv("PSD_WRITER", name)
+    config.reset_settings()
+    psd.reset_writer()
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_writer():
+    yield
+    config.reset_settings()
+    psd.reset_writer()
 
 
 @pytest.fixture(scope="module")
@@ -17,12 +32,17 @@ def derived():
     return layers.derive_layers(samples.scene(1024, 1536, seed=1))
 
 
-@pytest.fixture(scope="module")
-def document(derived, artifacts_dir):
+@pytest.fixture(scope="module", params=[pytest.param("wand", marks=needs_wand), "psd-tools"])
+def document(request, derived, artifacts_dir):
     from psd_tools import PSDImage
 
-    data = psd.write_layered_psd(derived)
-    (artifacts_dir / "layered-sample.psd").write_bytes(data)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _use_writer(monkeypatch, request.param)
+        assert psd.psd_writer()[0] == request.param
+        data = psd.write_layered_psd(derived)
+    config.reset_settings()
+    psd.reset_writer()
+    (artifacts_dir / f"layered-sample-{request.param}.psd").write_bytes(data)
     return data, PSDImage.open(io.BytesIO(data))
 
 
@@ -71,6 +91,7 @@ def test_rle_compressed_and_names_stored_as_unicode(document):
     assert doc._record.image_data.compression == Compression.RLE
 
 
+@needs_wand
 def test_unicode_names_patch_keeps_other_names_and_is_readable():
     from psd_tools import PSDImage
     from wand.image import Image as WandImage
@@ -101,3 +122,33 @@ def test_render_outputs_png_psd_thumbnail():
     thumb = Image.open(io.BytesIO(out.thumbnail))
     assert thumb.size == (256, 384) and out.thumbnail_content_type == "image/webp"
     assert out.psd[:4] == b"8BPS"
+
+
+def test_auto_picks_wand_when_its_library_loads_else_psd_tools(monkeypatch):
+    _use_writer(monkeypatch, "auto")
+    expected = "wand" if psd.wand_available() else "psd-tools"
+    name, write = psd.psd_writer()
+    assert name == expected and psd.psd_writer()[1] is write  # chosen once, then kept
+    monkeypatch.setenv("PSD_WRITER", "psd-tools")
+    config.reset_settings()
+    assert psd.psd_writer()[0] == expected  # a later change of setting needs a new process (or reset)
+    psd.reset_writer()
+    assert psd.psd_writer()[0] == "psd-tools"
+
+
+def test_auto_without_imagemagick_uses_psd_tools(monkeypatch):
+    """As on Flex Consumption: the library does not load, so auto means psd-tools; forcing wand fails
+    clearly instead of at the first PSD."""
+    monkeypatch.setattr(psd, "wand_available", lambda: False)
+    _use_writer(monkeypatch, "auto")
+    assert psd.psd_writer()[0] == "psd-tools"
+    _use_writer(monkeypatch, "wand")
+    with pytest.raises(RuntimeError, match="MagickWand"):
+        psd.psd_writer()
+
+
+def test_an_unknown_writer_setting_is_refused(monkeypatch):
+    monkeypatch.setenv("PSD_WRITER", "gimp")
+    config.reset_settings()
+    with pytest.raises(ValueError, match="PSD_WRITER"):
+        config.get_settings()
