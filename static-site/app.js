@@ -822,7 +822,9 @@ function init() {
       ui.mic.querySelector(".mic-text").textContent = on ? "듣는 중… (눌러서 멈춤)" : "음성 입력";
     },
   });
-  Promise.all([loadCatalog().then(() => state.catalog && resumeJob()), loadHistory(1)]).finally(() => {
+  // History cards show catalog labels, so they render once the catalog has settled.
+  const catalogSettled = loadCatalog();
+  Promise.all([catalogSettled.then(() => state.catalog && resumeJob()), catalogSettled.then(() => loadHistory(1))]).finally(() => {
     document.documentElement.dataset.ready = "true";
   });
 }

@@ -39,7 +39,9 @@ def base_url(request) -> str:
     return request.getfixturevalue("app_host").base_url
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread while it is open,
+# which would break asyncio.run() in tests collected after the e2e package.
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -21,6 +21,9 @@ GENERATION_TIMEOUT = 120_000  # ms: a safety stop, the offline generation takes 
 STEP_ORDER = [value for value, _, _ in catalog.STEPS]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
+# The status URL the starter hands out (the app's own route, not the Durable webhook).
+STATUS_URL = re.compile(r"/api/generations/[0-9A-Za-z-]+(\?.*)?$")
+
 
 def open_site(page):
     page.goto("/")
@@ -50,10 +53,10 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
     open_site(page)
     status_requests: list[tuple[float, str]] = []
     page.on("request", lambda r: status_requests.append((time.monotonic(), r.url))
-            if "/runtime/webhooks/durabletask/instances/" in r.url and r.method == "GET" else None)
+            if STATUS_URL.search(r.url) and r.method == "GET" else None)
     status_responses: list[dict] = []
     page.on("response", lambda r: status_responses.append({"t": time.monotonic(), "retry": r.headers.get("retry-after")})
-            if "/runtime/webhooks/durabletask/instances/" in r.url and r.request.method == "GET" else None)
+            if STATUS_URL.search(r.url) and r.request.method == "GET" else None)
 
     choose(page, "category", "명소")
     choose(page, "stage", "채색(명암)")
@@ -285,7 +288,7 @@ def test_rate_limit_refusal_and_network_errors_read_as_plain_korean(page, consol
     expect(page.locator("#form-error")).to_contain_text("서버에 연결할 수 없습니다")
 
     page.unroute("**/api/generations")
-    page.route("**/runtime/webhooks/durabletask/instances/**", lambda route: route.fulfill(
+    page.route(STATUS_URL, lambda route: route.fulfill(
         status=200, content_type="application/json",
         body='{"runtimeStatus": "Failed", "output": "Traceback (most recent call last): ...",'
              ' "customStatus": {"stage": "failed", "error": {"code": "content_filtered",'
@@ -452,7 +455,7 @@ def test_polling_honours_retry_after_and_stops_after_the_time_limit(page):
 
     page.clock.install()
     open_site(page)
-    page.route("**/runtime/webhooks/durabletask/instances/**", never_ends)
+    page.route(STATUS_URL, never_ends)
     page.fill("#keywords", "끝나지 않는 작업")
     page.click("#submit")
     expect(page.locator("#stage-label")).to_have_text("이미지 생성")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import runpy
-
 import pytest
 import requests
 from openapi_spec_validator import validate
 
 from shared import catalog, openapi
-from shared.config import PROJECT_ROOT
+from tests.app_functions import app_functions
 
 
 def _registered_routes() -> set[tuple[str, str]]:
-    # A fresh app object: get_functions() may be called only once per app.
-    app = runpy.run_path(str(PROJECT_ROOT / "function_app.py"))["app"]
     routes = set()
-    for function in app.get_functions():
+    for function in app_functions().values():
         trigger = function.get_trigger()
         if trigger.type == "httpTrigger":
             for method in trigger.methods or ["GET", "POST"]:

@@ -4,7 +4,6 @@ found through GET /api/references/search with working thumbnail links (Azurite S
 from __future__ import annotations
 
 import collections
-import functools
 import json
 import urllib.request
 
@@ -12,13 +11,11 @@ import azure.functions as func
 import pytest
 
 from shared.catalog import CATEGORIES, STAGES
+from tests.app_functions import app_functions
 
 
-@functools.cache
 def _functions() -> dict:
-    import function_app
-
-    return {fn.get_function_name(): fn.get_user_function() for fn in function_app.app.get_functions()}
+    return {name: fn.get_user_function() for name, fn in app_functions().items()}
 
 
 def _search(**params):

@@ -3,7 +3,6 @@ would (function objects with func.HttpRequest) against the session's Azurite."""
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import urllib.request
@@ -18,6 +17,7 @@ from PIL import Image
 from shared import config, imaging, lifecycle, storage
 from shared.errors import NotFound
 from tests import sample_images as samples
+from tests.app_functions import user_function
 
 
 @pytest.fixture
@@ -27,15 +27,8 @@ def env(app_env):
     storage.reset()
 
 
-@functools.cache
-def _functions() -> dict:
-    import function_app  # the app as the host loads it (get_functions() may be called once)
-
-    return {fn.get_function_name(): fn.get_user_function() for fn in function_app.app.get_functions()}
-
-
 def _function(name: str):
-    return _functions()[name]
+    return user_function(name)
 
 
 def _post(body: bytes, content_type: str = "application/octet-stream", headers: dict | None = None):

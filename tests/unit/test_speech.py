@@ -200,9 +200,9 @@ def test_http_upstream_failure_is_json_not_a_stack_trace(env, server):
 
 
 def test_function_is_registered_in_the_app():
-    import function_app
+    from tests.app_functions import app_functions
 
-    routes = {f.get_function_name(): f for f in function_app.app.get_functions()}
+    routes = app_functions()
     assert "speech_token" in routes
     trigger = routes["speech_token"].get_trigger()
     assert trigger.route == "speech-token" and [str(m) for m in trigger.methods] in (["GET"], ["HttpMethod.GET"])
