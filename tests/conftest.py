@@ -79,7 +79,6 @@ def pytest_configure(config):
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
 
 
-from tests.fixtures_model import embedding_env, tiny_model, tiny_model_dir  # noqa: E402,F401  (shared fixtures)
 from tests.fixtures_app import (  # noqa: E402,F401  (the real app on devhost, for integration and e2e tests)
     app_host,
     app_host_env,
@@ -87,4 +86,9 @@ from tests.fixtures_app import (  # noqa: E402,F401  (the real app on devhost, f
     fake_openai,
     sample_references,
     start_app_host,
+)
+from tests.fixtures_model import (  # noqa: E402,F401  (shared fixtures)
+    embedding_env,
+    tiny_model,
+    tiny_model_dir,
 )
