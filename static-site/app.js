@@ -752,6 +752,10 @@ function historyItem(item) {
     el("div", { class: "history-text" }, [
       el("p", { class: "history-title", text: title }),
       el("p", { class: "history-meta", text: [describe({ category: item.category, stage: item.stage }), formatDate(item.createdAt)].filter(Boolean).join(" · ") }),
+      // Why a job failed or was cancelled, in the server's Korean words (never a raw trace).
+      item.error && koreanOr(item.error.message, null)
+        ? el("p", { class: "history-error", text: koreanOr(item.error.message, null) })
+        : null,
     ]),
     links,
   ]);

@@ -315,6 +315,10 @@ def test_refusal_and_rate_limit_from_the_model_reach_the_artist_in_korean(browse
         expect(error).to_be_visible(timeout=GENERATION_TIMEOUT)
         expect(error).to_contain_text("안전 정책")
         expect(page.locator("#progress")).to_have_attribute("data-state", "failed")
+        # Nothing is lost on failure: the history says the job failed and why.
+        failed_card = page.locator("#history-list .history-item").first
+        expect(failed_card.locator(".badge.status")).to_have_text("실패", timeout=10_000)
+        expect(failed_card.locator(".history-error")).to_contain_text("안전 정책")
         page.screenshot(path=str(artifacts_dir / "e2e" / "content_refused.png"), full_page=True)
 
         fake_openai.reset()
