@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --export --browser
 mkdir -p artifacts
+.venv/bin/ruff check --quiet .
 exec .venv/bin/python -m pytest "$@"
