@@ -62,7 +62,7 @@ def run_size(uri: str, count: int, queries: int, seed: int) -> dict:
     from pgvector import Vector
     from pgvector.psycopg import register_vector
 
-    from shared.references.store import _vector_ranking
+    from shared.references.store import _vector_ranking, configure_vector_scan
 
     rng = np.random.default_rng(seed)
     centres, vectors = clustered(count, rng, clusters=max(50, count // 400))
@@ -93,12 +93,13 @@ def run_size(uri: str, count: int, queries: int, seed: int) -> dict:
         query_categories = [category_values[i] for i in rng.integers(0, 3, queries)]
         where = "category = %(category)s"
 
+        ef_search_used: set[int] = set()
+
         def ranking(vector, category, exact: bool) -> list[int]:
             with conn.transaction():
                 if exact:
                     conn.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off")
-                conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-                             " set_config('hnsw.ef_search', '40', true)")
+                ef_search_used.add(configure_vector_scan(conn, K))  # the app's own scan settings
                 return _vector_ranking(conn, "image_embedding", Vector(vector), where, {"category": category}, K)
 
         with conn.transaction():
@@ -133,7 +134,7 @@ def run_size(uri: str, count: int, queries: int, seed: int) -> dict:
             "exact_p50": statistics.median(exact_ms), "exact_p95": percentile(exact_ms, 0.95),
             "hnsw_p50": statistics.median(hnsw_ms), "hnsw_p95": percentile(hnsw_ms, 0.95),
             "recall": statistics.mean(recalls), "exact_queries": exact_count, "queries": queries,
-            "baseline_ok": baseline_ok}
+            "baseline_ok": baseline_ok, "ef_search": "/".join(map(str, sorted(ef_search_used)))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             r = run_size(uri, count, args.queries, seed=count)
             results.append(r)
             print(f"  COPY load {r['load_s']:.1f} s, HNSW build (m=16, ef_construction=64) {r['build_s']:.1f} s, "
+                  f"ef_search {r['ef_search']}, "
                   f"planner uses HNSW: {r['uses_hnsw']}, exact baseline checked against numpy: {r['baseline_ok']}")
             print(f"  exact scan ({r['exact_queries']} queries): p50 {r['exact_p50']:.1f} ms, p95 {r['exact_p95']:.1f} ms")
             print(f"  HNSW + iterative scan:  p50 {r['hnsw_p50']:.2f} ms, p95 {r['hnsw_p95']:.2f} ms, "

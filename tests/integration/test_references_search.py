@@ -207,3 +207,21 @@ def test_query_terms_strip_particles():
     from shared.references import query_terms
 
     assert query_terms("경복궁의 기와, 한옥에서 비빔밥") == ["경복궁의", "경복궁", "기와", "한옥에서", "한옥", "비빔밥"]
+
+
+def test_candidate_list_grows_with_the_table(refs_url):
+    """Small tables keep pgvector's default ef_search (a larger one makes the planner pick an exact scan);
+    from LARGE_TABLE_ROWS on, the larger list keeps recall (bench/search.py measures both)."""
+    import psycopg
+
+    from shared.references import store
+
+    with psycopg.connect(refs_url) as conn:  # one transaction, rolled back: the statistics stay as they were
+        small = store.configure_vector_scan(conn, 10)
+        assert conn.execute("SHOW hnsw.ef_search").fetchone()[0] == str(small) == str(store.EF_SEARCH_SMALL)
+        assert conn.execute("SHOW hnsw.iterative_scan").fetchone()[0] == "relaxed_order"
+        assert store.configure_vector_scan(conn, 80) == 80  # never fewer candidates than asked for
+        conn.execute("UPDATE pg_class SET reltuples = %s WHERE oid = %s::regclass",
+                     (store.LARGE_TABLE_ROWS, store.TABLE))
+        assert store.configure_vector_scan(conn, 10) == store.EF_SEARCH_LARGE
+        conn.rollback()
