@@ -62,6 +62,8 @@ _FALSE = {"false", "0", "no", "n", "아니오", "아니요", "x"}
 
 GENERATION_FAILED_MESSAGE = "이미지 생성에 실패했습니다. 이 줄만 다시 시도해 주세요."
 CANCELLED_MESSAGE = "배치가 취소되어 이 줄은 실행하지 않았습니다."
+MSG_CSV_HEADER = "CSV 머리글을 읽을 수 없습니다. 첫 줄을 확인해 주세요."
+MSG_CSV_RECORD = "CSV 형식이 올바르지 않습니다. 따옴표와 칸 길이(한 칸 13만 자 이하)를 확인해 주세요."
 
 
 class BatchFileError(AppError):
@@ -176,8 +178,10 @@ def _jsonl_lines(text: str) -> list[RawLine]:
         try:
             value = json.loads(raw)
         except ValueError as exc:
-            message = getattr(exc, "msg", str(exc))
-            rows.append(RawLine(number, None, f"JSON 형식이 올바르지 않습니다: {message}"))
+            # json's own reason is English: only where it went wrong reaches the artist
+            column = getattr(exc, "colno", None)
+            where = f" ({column}번째 글자 근처)" if column else ""
+            rows.append(RawLine(number, None, f"JSON 형식이 올바르지 않습니다{where}."))
             continue
         if not isinstance(value, dict):
             rows.append(RawLine(number, None, "각 줄은 JSON 객체({...})여야 합니다."))
@@ -207,8 +211,8 @@ def _csv_lines(text: str) -> list[RawLine]:
         header = next(reader)
     except StopIteration:
         return []
-    except csv.Error as exc:
-        raise BatchFileError(f"CSV 머리글을 읽을 수 없습니다: {exc}", code="malformed_csv") from None
+    except csv.Error:  # its text is English
+        raise BatchFileError(MSG_CSV_HEADER, code="malformed_csv") from None
     header = [h.strip() for h in header]
     if not any(header):
         raise BatchFileError("CSV 첫 줄에 필드 이름(category, stage, keywords ...)이 있어야 합니다.",
@@ -224,8 +228,8 @@ def _csv_lines(text: str) -> list[RawLine]:
             record = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
-            rows.append(RawLine(start, None, f"CSV 형식이 올바르지 않습니다: {exc}"))
+        except csv.Error:  # its text is English
+            rows.append(RawLine(start, None, MSG_CSV_RECORD))
             start = reader.line_num + 1
             continue
         line = start

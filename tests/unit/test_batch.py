@@ -4,6 +4,7 @@ validation through shared.generation's rules, failures, results rows, summary an
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -301,3 +302,12 @@ def test_status_body_adds_the_running_chunk_counts():
     row = {"line": 9, "status": batch.PENDING, "error": None}
     batch.mark_cancelled(row)
     assert row["status"] == batch.CANCELLED and row["error"]["code"] == "cancelled"
+
+
+def test_unreadable_lines_are_explained_in_korean_only():
+    # json and csv word their errors in English; none of it may reach results.jsonl
+    jsonl_lines = batch.parse(jsonl(GOOD) + b"{not json\n", "jsonl", settings())
+    csv_lines = batch.parse(("category,stage,keywords\n" + "가" * 140_000 + ",배경,김치\n").encode(), "csv",
+                            settings())
+    for error in (jsonl_lines[1].error, csv_lines[0].error):
+        assert error and not re.search("[A-Za-z]{3,}", error.replace("JSON", "").replace("CSV", ""))
