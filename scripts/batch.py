@@ -216,8 +216,8 @@ def status(name: str, api: str, out=print) -> int:
 def cancel(name: str, api: str, out=print) -> int:
     try:
         code, body = _http("DELETE", _batch_url(api, name))
-    except (urllib.error.URLError, OSError) as exc:
-        raise CliError(f"API({api})에 연결할 수 없습니다: {exc}") from None
+    except (urllib.error.URLError, OSError):  # their text is English
+        raise CliError(f"API({api})에 연결할 수 없습니다. 앱이 실행 중인지, --api 주소가 맞는지 확인해 주세요.") from None
     if code == 202:
         out(body.get("message") or "취소를 요청했습니다.")
         return 0
@@ -228,12 +228,16 @@ def download(name: str, target: Path, out=print) -> int:
     from shared import storage
 
     container = storage.service().get_container_client(storage.BATCH_OUT)
+    root = target.resolve()
     count = 0
     for item in container.list_blobs(name_starts_with=f"{name}/"):
         relative = item.name[len(name) + 1:]
         if not relative or relative == "batch.json":
             continue
-        path = target / relative
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root):  # a blob name with "..": never write outside the folder
+            out(f"건너뜀: 폴더 밖을 가리키는 이름입니다: {item.name}")
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(container.download_blob(item.name).readall())
         count += 1
