@@ -18,15 +18,17 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from .errors import AppError, NotFound, ValidationError
+from .generation import APPROVAL_EVENT
 
 RUNNING_LIKE = ("Pending", "Running", "Suspended", "ContinuedAsNew")
 RETRY_AFTER_SECONDS = 1
 MAX_REASON_CHARS = 200
-ALLOWED_EVENTS = ("prompt_approved",)  # shared.generation.APPROVAL_EVENT
+ALLOWED_EVENTS = (APPROVAL_EVENT,)
+DEFAULT_TERMINATE_REASON = "작가가 취소함"  # the Terminated instance's output: shown, so Korean
 
 MSG_NOT_FOUND = "생성 작업을 찾을 수 없습니다."
 MSG_GONE = "이미 끝난 생성 작업입니다."
-MSG_UNKNOWN_EVENT = "보낼 수 없는 이벤트입니다: {name} (가능한 값: prompt_approved)"
+MSG_UNKNOWN_EVENT = "보낼 수 없는 이벤트입니다: {name} (가능한 값: " + ", ".join(ALLOWED_EVENTS) + ")"
 MSG_PROMPT_TYPE = "프롬프트는 문자열이어야 합니다."
 
 
@@ -161,7 +163,7 @@ def event_payload(event_name: str, body) -> dict:
 
 def terminate_reason(params: Mapping[str, str]) -> str:
     reason = (params.get("reason") or "").strip()
-    return reason[:MAX_REASON_CHARS] or "terminated by the artist"
+    return reason[:MAX_REASON_CHARS] or DEFAULT_TERMINATE_REASON
 
 
 def client_failure(exc: Exception) -> AppError | None:

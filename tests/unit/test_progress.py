@@ -1,0 +1,21 @@
+"""shared.progress rules that need no host: events that may be sent, and the terminate reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import generation, progress
+from shared.errors import ValidationError
+
+
+def test_only_the_approval_event_may_be_sent():
+    assert progress.event_payload(generation.APPROVAL_EVENT, {"prompt": "a"}) == {"prompt": "a"}
+    with pytest.raises(ValidationError) as info:
+        progress.event_payload("other", {})
+    assert info.value.code == "unknown_event" and generation.APPROVAL_EVENT in info.value.message
+
+
+def test_terminate_reason_defaults_to_korean_and_is_capped():
+    assert progress.terminate_reason({}) == progress.DEFAULT_TERMINATE_REASON == "작가가 취소함"
+    assert progress.terminate_reason({"reason": "  사용자가 취소함 "}) == "사용자가 취소함"
+    assert len(progress.terminate_reason({"reason": "가" * 500})) == progress.MAX_REASON_CHARS
