@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 
-from tests.devhost.conftest import start
+from tests.devhost.conftest import start, wait_until
+
+
+def history(host, iid) -> list[dict]:
+    code, st = host.status(iid, showHistory="true")
+    assert code in (200, 202), (code, st)
+    return st.get("historyEvents") or []
+
+
+def kinds_of(host, iid) -> list[str]:
+    return [e["EventType"] for e in history(host, iid)]
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def test_sequence_with_custom_status(host):
@@ -93,20 +108,31 @@ def test_retries_with_backoff(host, effects):
 
 def test_external_event_beats_timer(host):
     data = start(host, "racing", {"timeout": 30})
-    time.sleep(0.3)
+    # The orchestrator has run and waits on both the timer and the event.
+    wait_until(lambda: "TimerCreated" in kinds_of(host, data["id"]), what="racing waits", host=host)
     code, _, _ = host.request("POST", data["sendEventPostUri"].replace("{eventName}", "approve"),
                               {"by": "editor"})
     assert code == 202
     st = host.wait_for(data["id"], timeout=10)
     assert st["output"] == {"outcome": "approved", "data": {"by": "editor"}}
+    assert "TimerFired" not in kinds_of(host, data["id"])  # the 30 s timer lost the race
 
 
 def test_timer_beats_external_event(host):
-    t0 = time.monotonic()
     data = start(host, "racing", {"timeout": 1})
     st = host.wait_for(data["id"], timeout=15)
     assert st["output"] == {"outcome": "timeout"}
-    assert time.monotonic() - t0 >= 0.9  # a real-time durable timer
+    # A real-time durable timer: due one second after the start, fired, and the instance finished
+    # no earlier than it was due (the host's own records, not a clock in the test).
+    events = history(host, data["id"])
+    by_kind = {e["EventType"]: e for e in events}
+    assert "EventRaised" not in by_kind and "TimerFired" in by_kind, events
+    fire_at = moment(by_kind["TimerCreated"]["FireAt"])
+    started = moment(by_kind["ExecutionStarted"]["Timestamp"])
+    assert (fire_at - started).total_seconds() >= 0.99, (started, fire_at)
+    assert by_kind["TimerFired"]["FireAt"] == by_kind["TimerCreated"]["FireAt"]
+    finished = moment(by_kind["ExecutionCompleted"]["Timestamp"])  # history times are to the millisecond
+    assert finished >= fire_at.replace(microsecond=fire_at.microsecond // 1000 * 1000), (fire_at, finished)
 
 
 def test_durable_timer_advances_orchestration_time(host):
@@ -226,19 +252,23 @@ def test_show_history_and_input(host):
 def test_terminate_while_an_activity_runs_discards_its_result(host, effects):
     data = start(host, "slow_steps", {"steps": 3, "sleep": 0.6})
     iid = data["id"]
-    time.sleep(0.3)
+    wait_until(lambda: "TaskScheduled" in kinds_of(host, iid), what="first activity scheduled", host=host)
     code, _, _ = host.request("POST", data["terminatePostUri"].replace("{text}", "stop-now"))
     assert code == 202
-    time.sleep(1.5)  # the running activity finishes; its completion must not revive the instance
+    assert host.wait_for(iid, timeout=10)["runtimeStatus"] == "Terminated"
+    # The activity that was running finishes (its side effect appears); its completion must not
+    # revive the instance nor schedule the next step.
+    wait_until(lambda: effects.count("slow_record", tag=iid, i=0) == 1, what="running activity done", host=host)
+    time.sleep(1.0)  # room for the completion to be (wrongly) processed
     code, st = host.status(iid)
     assert st["runtimeStatus"] == "Terminated" and st["output"] == "stop-now"
-    assert effects.count("slow_record", tag=iid) <= 1
+    assert effects.count("slow_record", tag=iid) == 1
 
 
 def test_starting_an_existing_id_replaces_the_running_instance(host):
     iid = f"replace-{time.time_ns()}"
     start(host, "waiter", instance_id=iid)
-    time.sleep(0.2)
+    host.wait_for(iid, statuses=("Running",))  # the first instance is really running
     start(host, "sequence", ["new"], instance_id=iid)
     st = host.wait_for(iid)
     assert st["name"] == "sequence" and st["output"] == ["NEW"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
+from datetime import datetime
 
 import pytest
+from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
+
+from tests.devhost.conftest import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -15,20 +18,9 @@ def blobs(azurite):
     for name in ("devhost-in", "devhost-poison"):
         try:
             service.create_container(name)
-        except Exception:
-            pass
+        except ResourceExistsError:
+            pass  # another test of the session made it
     return service
-
-
-def wait_until(predicate, timeout=30.0, what="condition", host=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    log = host.log_text()[-3000:] if host is not None else ""
-    raise AssertionError(f"timed out waiting for {what}\n{log}")
 
 
 def test_blob_trigger_fires_once_per_new_or_changed_blob(host, blobs, effects):
@@ -66,7 +58,7 @@ def test_queue_trigger_and_poison_queue(host, azurite, effects):
     q = QueueClient.from_connection_string(azurite, "devhost-jobs")
     try:
         q.create_queue()
-    except Exception:
+    except ResourceExistsError:
         pass
     tag = str(time.time_ns())
     for text in (f"job-a-{tag}", f"job-b-{tag}", "fail"):
@@ -84,11 +76,18 @@ def test_queue_trigger_and_poison_queue(host, azurite, effects):
 
 def test_timer_trigger_fires_on_its_schedule(host, effects):
     before = effects.count("timer")
-    wait_until(lambda: effects.count("timer") >= before + 3, timeout=15, what="timer trigger", host=host)
-    ticks = [x["t"] for x in effects.lines("timer")][-3:]
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    assert all(0.5 < g < 3.0 for g in gaps), gaps  # once per scheduled second, never twice
-    assert sum(x["past_due"] for x in effects.lines("timer")[-3:]) <= 1  # late only under heavy load
+    wait_until(lambda: effects.count("timer") >= before + 4, timeout=15, what="timer trigger", host=host)
+    ticks = effects.lines("timer")[-4:]
+    # Each tick names the occurrence before it (ScheduleStatus.Last) and the one it expects next: the
+    # scheduled occurrences are whole seconds of the "*/1 * * * * *" schedule, each fired once, in order,
+    # and no tick fires before the occurrence the previous tick announced as Next.
+    occurrences = [datetime.fromisoformat(x["last"].replace("Z", "+00:00")) for x in ticks[1:]]
+    assert all(o.microsecond == 0 for o in occurrences), occurrences
+    assert occurrences == sorted(set(occurrences)), occurrences  # once per scheduled second, never twice
+    for tick, following in zip(ticks, occurrences[1:], strict=False):
+        announced = datetime.fromisoformat(tick["next"].replace("Z", "+00:00"))
+        assert following >= announced, (tick, following)
+    assert sum(x["past_due"] for x in ticks[-3:]) <= 1  # late only under heavy load
 
 
 def test_invocations_are_logged(host):
@@ -97,4 +96,3 @@ def test_invocations_are_logged(host):
     line = [x for x in text.splitlines() if "http hello" in x][-1]
     assert "status=Succeeded" in line and "duration_ms=" in line and "id=" in line
     assert any("activity" in x and "status=" in x for x in text.splitlines())
-    assert json  # keep import used

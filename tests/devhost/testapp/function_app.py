@@ -388,4 +388,5 @@ def on_queue(msg: func.QueueMessage) -> None:
 
 @app.schedule(schedule="*/1 * * * * *", arg_name="timer", run_on_startup=False)
 def every_second(timer: func.TimerRequest) -> None:
-    record("timer", past_due=timer.past_due, t=time.time())
+    status = timer.schedule_status or {}
+    record("timer", past_due=timer.past_due, t=time.time(), last=status.get("Last"), next=status.get("Next"))
