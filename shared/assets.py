@@ -7,13 +7,21 @@ from the configured account: what the caller sends can never choose the redirect
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from . import storage
 from .errors import NotFound
 
 SERVED_CONTAINERS = (storage.OUTPUTS, storage.UPLOADS, storage.REFERENCES, storage.BATCH_OUT)
 MAX_NAME_LENGTH = 1024
 
+ROUTE = "/api/assets/"
 MSG_NOT_FOUND = "요청한 파일을 찾을 수 없습니다."
+
+
+def link(blob: str) -> str:
+    """The stable link of a blob ("<container>/<blob name>"): it never expires, unlike a SAS URL."""
+    return ROUTE + quote(blob)
 
 
 def parse_path(path: str) -> tuple[str, str]:

@@ -361,28 +361,11 @@ def search_references(request: dict, embeddings: dict | None) -> dict:
         stage=request["stage"],
         k=REFERENCE_COUNT,
     )
-    return {"references": [reference_json(r) for r in found]}
-
-
-def reference_json(ref: Reference) -> dict:
-    """A reference as the API shows it (docs/API.md, Ref)."""
-    from . import storage
-
-    data = ref.to_dict() if hasattr(ref, "to_dict") else dict(ref)
-    return {
-        "id": data["id"],
-        "caption": data["caption"],
-        "tags": list(data.get("tags") or []),
-        "category": data["category"],
-        "stage": data["stage"],
-        "score": round(float(data.get("score") or 0.0), 4),
-        "blob": f"{storage.REFERENCES}/{data['blob_name']}",
-        "assetUrl": f"/api/assets/{storage.REFERENCES}/{data['blob_name']}",
-    }
+    return {"references": [references.as_json(r) for r in found]}
 
 
 def _reference_model(ref: dict) -> Reference:
-    container, _, name = ref["blob"].partition("/")
+    name = ref["blob"].partition("/")[2]
     return Reference(id=ref["id"], category=ref["category"], stage=ref["stage"], caption=ref["caption"],
                      tags=list(ref.get("tags") or []), blob_name=name, score=ref.get("score", 0.0))
 
@@ -471,13 +454,13 @@ def make_layers(instance_id: str, image: dict) -> dict:
 
 def asset(blob: str, *, download_name: str | None = None) -> dict:
     """Asset = {blob, url (fresh read-only SAS), assetUrl (permanent link through /api/assets)}."""
-    from . import storage
+    from . import assets, storage
 
     container, _, name = blob.partition("/")
     return {
         "blob": blob,
         "url": storage.read_url(container, name, download_name=download_name),
-        "assetUrl": f"/api/assets/{blob}",
+        "assetUrl": assets.link(blob),
     }
 
 
@@ -543,10 +526,12 @@ def build_output(instance_id: str, draft: dict, prompt: str, references: list[di
 
 def history_json(page) -> dict:
     """GET /api/generations: the page with permanent asset links (no SAS: the list may stay open)."""
+    from . import assets
+
     body = page.to_json()
     for item in body["items"]:
         item["images"] = [
-            {"index": img["index"], **{kind: {"assetUrl": f"/api/assets/{img[kind]}"}
+            {"index": img["index"], **{kind: {"assetUrl": assets.link(img[kind])}
                                       for kind in ("thumbnail", "png", "psd") if img.get(kind)}}
             for img in item["images"]
         ]

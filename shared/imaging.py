@@ -18,7 +18,7 @@ import struct
 import uuid
 from dataclasses import dataclass
 
-from . import storage
+from . import assets, storage
 from .config import get_settings
 from .errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError
 
@@ -217,13 +217,6 @@ def upload_blob_name(upload_id: str) -> str:
     return f"{upload_id}.png"
 
 
-def asset_path(container: str, blob_name: str) -> str:
-    """The app's stable link to a blob: /api/assets/... redirects to a fresh SAS URL."""
-    from urllib.parse import quote
-
-    return f"/api/assets/{container}/{quote(blob_name)}"
-
-
 def store_upload(data: bytes) -> StoredUpload:
     """Validate, normalise and store an uploaded image; returns its id and links."""
     image = normalize_upload(data)
@@ -237,7 +230,7 @@ def store_upload(data: bytes) -> StoredUpload:
     })
     return StoredUpload(id=upload_id, blob_name=name, width=image.width, height=image.height,
                         url=storage.read_url(storage.UPLOADS, name),
-                        asset_url=asset_path(storage.UPLOADS, name), sha256=image.sha256)
+                        asset_url=assets.link(f"{storage.UPLOADS}/{name}"), sha256=image.sha256)
 
 
 def load_upload(upload_id: str) -> bytes:

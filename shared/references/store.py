@@ -276,24 +276,29 @@ def thumbnail_blobs(ids: Sequence[int]) -> dict[int, str]:
     return dict(rows)
 
 
+def as_json(ref: Reference) -> dict:
+    """A reference as the API shows it (docs/API.md, Ref), with its permanent asset link."""
+    from .. import assets, storage
+
+    blob = f"{storage.REFERENCES}/{ref.blob_name}"
+    return {
+        "id": ref.id, "caption": ref.caption, "tags": list(ref.tags or []), "category": ref.category,
+        "stage": ref.stage, "score": round(float(ref.score or 0.0), 4), "blob": blob, "assetUrl": assets.link(blob),
+    }
+
+
 def with_links(found: Sequence[Reference]) -> list[dict]:
     """References as the search API shows them: the Ref fields of docs/API.md plus read-only links
     (SAS, at most SAS_TTL_MINUTES) to the thumbnail and the full image."""
     from .. import storage
 
     thumbnails = thumbnail_blobs([r.id for r in found])
-    results = []
-    for ref in found:
-        thumbnail = thumbnails.get(ref.id, ref.blob_name)
-        results.append({
-            "id": ref.id, "caption": ref.caption, "tags": list(ref.tags), "category": ref.category,
-            "stage": ref.stage, "score": round(float(ref.score), 6),
-            "blob": f"{storage.REFERENCES}/{ref.blob_name}",
-            "assetUrl": f"/api/assets/{storage.REFERENCES}/{ref.blob_name}",
-            "thumbnailUrl": storage.read_url(storage.REFERENCES, thumbnail),
-            "imageUrl": storage.read_url(storage.REFERENCES, ref.blob_name),
-        })
-    return results
+    return [
+        {**as_json(ref),
+         "thumbnailUrl": storage.read_url(storage.REFERENCES, thumbnails.get(ref.id, ref.blob_name)),
+         "imageUrl": storage.read_url(storage.REFERENCES, ref.blob_name)}
+        for ref in found
+    ]
 
 
 def count(conn=None) -> int:
