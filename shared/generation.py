@@ -13,13 +13,13 @@ import base64
 import binascii
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 
 from . import catalog
 from .config import Settings, get_settings
 from .errors import AppError, NotFound, ValidationError
+from .imaging import UPLOAD_ID
 from .models import GenerationRequest, PromptDraft, Reference
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ ORCHESTRATION = "generate_background"
 APPROVAL_EVENT = "prompt_approved"
 MAX_PROMPT_CHARS = 4000
 REFERENCE_COUNT = 4
-UPLOAD_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")  # as shared.imaging issues them
 
 WARNING_NO_REFERENCES = "참고 이미지를 찾지 못해 참고 이미지 없이 생성했습니다."
 WARNING_EMBEDDING_FAILED = "요청 분석(임베딩)에 실패해 참고 이미지를 글자 일치로만 찾았습니다."
@@ -92,7 +91,7 @@ def validate_request(body: Mapping, user_id: str) -> GenerationRequest:
     upload_id = body.get("uploadId")
     if upload_id in ("", None):
         upload_id = None
-    elif not isinstance(upload_id, str) or not UPLOAD_ID_PATTERN.match(upload_id):
+    elif not isinstance(upload_id, str) or not UPLOAD_ID.match(upload_id):
         raise _invalid("uploadId", "참고 사진 ID 형식이 올바르지 않습니다.")
 
     aspect = body.get("aspect") or catalog.DEFAULT_ASPECT
