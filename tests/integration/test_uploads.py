@@ -216,11 +216,15 @@ def test_cleanup_deletes_only_expired_uploads(env, monkeypatch):
     other = f"{uuid.uuid4().hex}/keep.png"
     storage.upload("outputs", other, b"x", "image/png")
 
-    assert lifecycle.delete_expired_uploads() >= 0
+    uploads = storage.service().get_container_client("uploads")
+    assert lifecycle.delete_expired_uploads() == 0  # every upload of this session is fresh
     assert storage.exists("uploads", name)  # fresh: kept
+    present = [blob.name for blob in uploads.list_blobs()]
+    assert name in present
     later = datetime.now(UTC) + timedelta(days=1, minutes=5)
-    assert lifecycle.delete_expired_uploads(now=later) >= 1
+    assert lifecycle.delete_expired_uploads(now=later) == len(present)  # a day on, all of them expired
     assert not storage.exists("uploads", name)
+    assert list(uploads.list_blobs()) == []
     assert storage.exists("outputs", other)  # other containers untouched
     with pytest.raises(NotFound):
         imaging.load_upload(upload_id)
