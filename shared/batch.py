@@ -551,10 +551,15 @@ def is_current(name: str, instance: str) -> bool:
     return pointer is None or pointer.get("instanceId") == instance
 
 
-def finished_run(name: str, instance: str) -> bool:
+_UNREAD = object()
+
+
+def finished_run(name: str, instance: str, *, pointer=_UNREAD) -> bool:
     """Whether batch-out/<name>/ already holds the finished results of this run (so a trigger firing
-    again, even on a host whose task hub was reset, has nothing to do)."""
-    pointer = read_pointer(name)
+    again, even on a host whose task hub was reset, has nothing to do). `pointer`: batch.json when the
+    caller has already read it (None: there is none), so it is not downloaded twice."""
+    if pointer is _UNREAD:
+        pointer = read_pointer(name)
     if not pointer or pointer.get("instanceId") != instance:
         return False
     summary_body = read_summary(name)

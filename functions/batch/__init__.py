@@ -41,10 +41,11 @@ async def batch_file_dropped(blob: func.InputStream, client: df.DurableOrchestra
     data = blob.read()
     job = batch.new_job(blob.name, data)
     instance = job["instanceId"]
-    if await _exists(client, instance) or await asyncio.to_thread(batch.finished_run, name, instance):
+    previous = await asyncio.to_thread(batch.read_pointer, name)
+    if await _exists(client, instance) or await asyncio.to_thread(batch.finished_run, name, instance,
+                                                                  pointer=previous):
         log.info("batch %s: run %s already exists or finished; nothing to start", name, instance)
         return
-    previous = await asyncio.to_thread(batch.read_pointer, name)
     if previous and previous.get("instanceId") != instance:
         await _cancel_quietly(client, previous["instanceId"])  # a new file under this name takes over
     await asyncio.to_thread(batch.write_pointer, name, job)
