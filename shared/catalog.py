@@ -24,6 +24,8 @@ class Stage:
     label: str
     english: str
     style_guide: str  # how the image should look at this art stage (English, for the image model)
+    avoid: tuple[str, ...]  # what the image must not show at this stage (English, added to the prompt)
+    dalle3_style: str  # dall-e-3's "style" parameter: "vivid" for the finished-looking stages
 
 
 @dataclass(frozen=True)
@@ -45,22 +47,27 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "콘티", "콘티", "storyboard",
         "rough grey storyboard sketch, loose pencil shapes, simple perspective, greyscale only, no colour",
+        avoid=("colour", "fine detail or polished rendering"), dalle3_style="natural",
     ),
     Stage(
         "스케치", "스케치", "line sketch",
         "clean black line art on white, confident even ink lines, no shading, no colour",
+        avoid=("colour", "shading or grey tones"), dalle3_style="natural",
     ),
     Stage(
         "채색 기본", "채색(기본)", "flat colour",
         "clean line art with flat base colours, no shading, no gradients, cel style",
+        avoid=("shading, gradients or cast shadows",), dalle3_style="natural",
     ),
     Stage(
         "채색 명암", "채색(명암)", "shaded colour",
         "line art with full colour and cel shading, clear light direction and cast shadows",
+        avoid=("flat unshaded colours",), dalle3_style="vivid",
     ),
     Stage(
         "배경", "배경", "finished background",
         "polished, complete webtoon background, detailed lighting and atmosphere, ready to publish",
+        avoid=("unfinished or sketchy areas",), dalle3_style="vivid",
     ),
 )
 

@@ -23,7 +23,7 @@ import struct
 import time
 from collections.abc import Callable
 
-from .catalog import Aspect
+from .catalog import STAGE_BY_VALUE, Aspect
 from .config import Settings
 from .errors import UpstreamError, ValidationError
 from .providers import register_image_generator
@@ -103,8 +103,6 @@ def fit_png(data: bytes, width: int, height: int) -> bytes:
 
 # ---------------------------------------------------------------------------------------------------
 # Local renderer
-
-STAGE_LOOKS = ("콘티", "스케치", "채색 기본", "채색 명암", "배경")
 
 _CUES = {
     "night": ("night", "midnight", "moon", "star", "neon", "night view"),
@@ -415,7 +413,6 @@ GPT_IMAGE_QUALITY = {"low": "low", "medium": "medium", "high": "high", "auto": "
 DALLE3_QUALITY = {"low": "standard", "medium": "standard", "standard": "standard", "auto": "standard",
                   "high": "hd", "hd": "hd"}
 DALLE3_MAX_PROMPT = 4000
-VIVID_STAGES = {"채색 명암", "배경"}
 
 
 def gpt_image_request(prompt: str, aspect: Aspect, n: int, quality: str) -> dict:
@@ -423,10 +420,15 @@ def gpt_image_request(prompt: str, aspect: Aspect, n: int, quality: str) -> dict
             "quality": GPT_IMAGE_QUALITY.get(quality, "medium"), "n": n}
 
 
+def _dalle3_style(stage_value: str) -> str:
+    stage = STAGE_BY_VALUE.get(stage_value)
+    return stage.dalle3_style if stage else "natural"
+
+
 def dalle3_request(prompt: str, aspect: Aspect, quality: str, stage: str) -> dict:
     return {"prompt": prompt[:DALLE3_MAX_PROMPT], "size": aspect.dalle3_size,
             "quality": DALLE3_QUALITY.get(quality, "standard"),
-            "style": "vivid" if stage in VIVID_STAGES else "natural",
+            "style": _dalle3_style(stage),
             "n": 1, "response_format": "b64_json"}
 
 

@@ -34,14 +34,6 @@ BASE_AVOID: tuple[str, ...] = (
     "cluttered foreground objects competing with the scene",
 )
 
-STAGE_AVOID: dict[str, tuple[str, ...]] = {
-    "콘티": ("colour", "fine detail or polished rendering"),
-    "스케치": ("colour", "shading or grey tones"),
-    "채색 기본": ("shading, gradients or cast shadows",),
-    "채색 명암": ("flat unshaded colours",),
-    "배경": ("unfinished or sketchy areas",),
-}
-
 SCENE_RULES = (
     "culturally authentic Korean details, "
     "supporting objects kept simple so they do not compete with the scene, "
@@ -93,7 +85,8 @@ def korean_title(request: GenerationRequest) -> str:
 
 
 def avoid_list(stage_value: str) -> list[str]:
-    return list(BASE_AVOID) + list(STAGE_AVOID.get(stage_value, ()))
+    stage = catalog.STAGE_BY_VALUE.get(stage_value)
+    return list(BASE_AVOID) + list(stage.avoid if stage else ())
 
 
 def compose_prompt(request: GenerationRequest, references: list[Reference]) -> PromptDraft:
