@@ -22,6 +22,10 @@ def test_without_the_embedding_model_the_search_matches_words_only(start_app_hos
     assert generation.WARNING_EMBEDDING_FAILED in out["warnings"]
     assert generation.WARNING_REFERENCES_FAILED not in out["warnings"]
     assert "embed_query" not in out["timings"] and "search_references" in out["timings"]
+    # The words alone still find the sample set's Namsan references (tagged 남산타워).
+    assert out["references"], out["warnings"]
+    assert all((ref["category"], ref["stage"]) == ("국내명소", "배경") for ref in out["references"])
+    assert "남산타워" in out["references"][0]["tags"], out["references"][0]
     assert out["images"] and out["images"][0]["psd"]["url"]
 
 
