@@ -41,15 +41,16 @@ def test_client_in_test_process(host):
         iid = await client.start_new("waiter", None, {"ignored": True})
         st = await client.get_status(iid)
         assert st.runtime_status in (OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running)
-        for _ in range(100):
+        for _ in range(1500):  # a safety stop of about 30 s, not a timing goal
             st = await client.get_status(iid)
             if st.custom_status == "waiting":
                 break
             await asyncio.sleep(0.02)
+        assert st.custom_status == "waiting"  # the orchestrator ran and set its status
         assert st.input_ == {"ignored": True}
         await client.raise_event(iid, "go", {"first": 1})
         await client.raise_event(iid, "go", [2, "둘"])
-        for _ in range(200):
+        for _ in range(1500):
             st = await client.get_status(iid, show_history=True)
             if st.runtime_status == OrchestrationRuntimeStatus.Completed:
                 break
@@ -86,7 +87,7 @@ def test_client_inside_hosted_function(host):
     assert code == 200 and json.loads(body)["runtimeStatus"] in ("Pending", "Running")
     code, _, _ = host.request("POST", f"/api/instances/{iid}/suspend")
     assert code == 202
-    assert host.wait_for(iid, statuses=("Suspended",))
+    assert host.wait_for(iid, statuses=("Suspended",))["runtimeStatus"] == "Suspended"
     code, _, _ = host.request("POST", f"/api/instances/{iid}/resume")
     assert code == 202
     for value in ("a", "b"):
