@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from devhost.testing import DevHost
+from tests.polling import wait_until  # noqa: F401  (the devhost tests import it from here)
 
 TESTAPP = Path(__file__).resolve().parent / "testapp"
 
@@ -57,16 +57,3 @@ def start(host: DevHost, name: str, payload=None, instance_id: str | None = None
     data = json.loads(body)
     assert headers["Location"] == data["statusQueryGetUri"]
     return data
-
-
-def wait_until(predicate, timeout=30.0, what="condition", host: DevHost | None = None):
-    """Poll `predicate` until it returns something truthy (returned); fail with `what` (and the
-    host's log tail) after `timeout` seconds (a safety stop, not a timing goal)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    log = host.log_text()[-3000:] if host is not None else ""
-    raise AssertionError(f"timed out waiting for {what}\n{log}")

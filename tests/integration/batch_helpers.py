@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 
+from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobServiceClient
 
 from devhost.testing import DevHost
@@ -55,7 +56,7 @@ class Blobs:
         for name in ("batch-in", "batch-out", "outputs"):
             try:
                 self.service.create_container(name)
-            except Exception:
+            except ResourceExistsError:
                 pass
 
     def drop(self, blob_name: str, data: bytes) -> None:

@@ -20,6 +20,7 @@ from tests.integration.batch_helpers import (
     trigger_runs,
     wait_batch,
 )
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -89,9 +90,7 @@ def test_the_same_file_dropped_again_starts_nothing(host, blobs):
     before_instances = [i for i in instances(host) if i["instanceId"].startswith(first["instanceId"])]
 
     blobs.drop("again.jsonl", data)  # a new upload of identical content: the trigger fires again
-    deadline = time.monotonic() + 60
-    while trigger_runs(host, "again.jsonl") < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: trigger_runs(host, "again.jsonl") >= 2, timeout=60, what="second trigger run", host=host)
     assert trigger_runs(host, "again.jsonl") == 2
     time.sleep(1.0)  # anything it had started would be visible by now
 
@@ -140,9 +139,7 @@ def test_oversize_file_is_rejected(host, blobs):
 
 def test_other_files_in_batch_in_are_ignored(host, blobs):
     blobs.drop("notes.txt", "메모".encode())
-    deadline = time.monotonic() + 30
-    while trigger_runs(host, "notes.txt") < 1 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: trigger_runs(host, "notes.txt") >= 1, what="trigger run for notes.txt", host=host)
     assert trigger_runs(host, "notes.txt") == 1
     assert batch_status(host, "notes")[0] == 404
 
