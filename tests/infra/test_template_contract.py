@@ -262,7 +262,10 @@ def test_postgres_is_entra_only_with_vector_and_trgm():
     assert set(ext.value("properties", "value").upper().split(",")) >= {"VECTOR", "PG_TRGM"}
     admins = one(pg, "Microsoft.DBforPostgreSQL/flexibleServers/administrators")
     assert admins.loop and "@batchSize(1)" in admins.decorators
-    assert one(pg, "Microsoft.DBforPostgreSQL/flexibleServers/databases").get("name") is not None
+    # the application database is the one named by the parameter, handed to the app as POSTGRES_DATABASE
+    database = one(pg, "Microsoft.DBforPostgreSQL/flexibleServers/databases")
+    assert bm.text(database.get("name")) == "databaseName" and "databaseName" in pg.params
+    assert bm.text(pg.outputs["databaseName"]) == f"{database.symbol}.name"
     # the app identity is an administrator, by the same name the app signs in with (POSTGRES_USER)
     main = bm.load(bm.MAIN)
     admin_arg = bm.text(bm.get_path(main.module("postgres").get("params"), "administrators"))
@@ -270,6 +273,7 @@ def test_postgres_is_entra_only_with_vector_and_trgm():
     assert "principalName: identity.outputs.name" in admin_arg
     assert "principalType: 'ServicePrincipal'" in admin_arg
     assert bm.text(app_settings_from_main()["POSTGRES_USER"]) == "identity.outputs.name"
+    assert bm.text(app_settings_from_main()["POSTGRES_DATABASE"]) == "postgres.outputs.databaseName"
 
 
 def test_cognitive_accounts_have_no_local_auth_and_a_custom_subdomain():
