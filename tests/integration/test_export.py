@@ -8,8 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch  # the export tools (requirements-export.txt): the session's tiny model needs them anyway
 
 TEXTS = ["경복궁의 기와 지붕과 남산 타워가 보이는 저녁 풍경", "비빔밥", "한옥 마당에 걸린 초롱과 한복 입은 사람들",
          "떡볶이 포장마차가 늘어선 시장 골목의 밤, 따뜻한 조명"]
