@@ -2,10 +2,13 @@
 
 Business code asks `prompt_writer()` / `image_generator()` for an object and calls it; it never
 branches on which provider is behind it. Implementations register by name, built-in and added alike.
+One object per (provider, settings) per process: a remote provider holds an SDK client with its
+connection pool and token cache, which every call reuses.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -30,14 +33,33 @@ class ImageGenerator(Protocol):
 
 _PROMPT_WRITERS: dict[str, Callable[[Settings], PromptWriter]] = {}
 _IMAGE_GENERATORS: dict[str, Callable[[Settings], ImageGenerator]] = {}
+_REGISTRIES = {"prompt_writer": _PROMPT_WRITERS, "image_generator": _IMAGE_GENERATORS}
+_built: dict[tuple[str, str, Settings], object] = {}  # (capability, provider name, settings) -> object
+_built_lock = threading.Lock()
 
 
 def register_prompt_writer(name: str, factory: Callable[[Settings], PromptWriter]) -> None:
-    _PROMPT_WRITERS[name] = factory
+    _register("prompt_writer", name, factory)
 
 
 def register_image_generator(name: str, factory: Callable[[Settings], ImageGenerator]) -> None:
-    _IMAGE_GENERATORS[name] = factory
+    _register("image_generator", name, factory)
+
+
+def _register(capability: str, name: str, factory: Callable) -> None:
+    with _built_lock:
+        _REGISTRIES[capability][name] = factory
+        for key in [k for k in _built if k[:2] == (capability, name)]:
+            del _built[key]  # built by the factory this one replaces
+
+
+def _build(capability: str, name: str, settings: Settings):
+    key = (capability, name, settings)
+    with _built_lock:
+        found = _built.get(key)
+        if found is None:
+            found = _built[key] = _REGISTRIES[capability][name](settings)
+        return found
 
 
 def _load_builtins() -> None:
@@ -48,10 +70,10 @@ def _load_builtins() -> None:
 def prompt_writer(settings: Settings | None = None) -> PromptWriter:
     settings = settings or get_settings()
     _load_builtins()
-    return _PROMPT_WRITERS[settings.prompt_provider](settings)
+    return _build("prompt_writer", settings.prompt_provider, settings)
 
 
 def image_generator(settings: Settings | None = None) -> ImageGenerator:
     settings = settings or get_settings()
     _load_builtins()
-    return _IMAGE_GENERATORS[settings.image_provider](settings)
+    return _build("image_generator", settings.image_provider, settings)

@@ -163,3 +163,10 @@ def test_registry_default_is_the_local_renderer():
     from shared.providers import image_generator
 
     assert isinstance(image_generator(Settings()), LocalImageGenerator)
+
+
+def test_one_provider_object_per_settings_so_sdk_clients_are_reused():
+    from shared.providers import image_generator
+
+    assert image_generator(Settings()) is image_generator(Settings())
+    assert image_generator(Settings()) is not image_generator(Settings(image_quality="high"))
