@@ -109,11 +109,15 @@ def test_concurrent_callers_share_one_fetch(clock, cred):
     threads = [threading.Thread(target=lambda: results.append(provider())) for _ in range(8)]
     for t in threads:
         t.start()
-    while not cred.calls:  # the first caller is inside get_token, the others queue on the lock
+    for _ in range(1000):  # the first caller is inside get_token, the others queue on the lock
+        if cred.calls:
+            break
         threading.Event().wait(0.01)
+    assert cred.calls, "no caller reached the credential"
     cred.gate.set()
     for t in threads:
         t.join(10)
+    assert not any(t.is_alive() for t in threads)
     assert results == ["token-1"] * 8
     assert len(cred.calls) == 1
 

@@ -36,8 +36,14 @@ def test_parse_retry_after_forms():
     assert parse_retry_after({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5  # ms wins
     assert parse_retry_after({}) is None and parse_retry_after(None) is None
     assert parse_retry_after({"retry-after": "soon"}) is None
-    future = email.utils.formatdate(time.time() + 30, usegmt=True)
-    assert 25 <= parse_retry_after({"retry-after": future}) <= 31
+    target = int(time.time()) + 30  # an HTTP date has whole seconds
+    future = email.utils.formatdate(target, usegmt=True)
+    before = time.time()
+    waited = parse_retry_after({"retry-after": future})
+    after = time.time()
+    assert target - after <= waited <= target - before  # the seconds from the moment it was parsed
+    past = email.utils.formatdate(target - 3600, usegmt=True)
+    assert parse_retry_after({"retry-after": past}) == 0.0  # a date gone by: no wait, never negative
 
 
 def test_classify_openai_style_errors():
