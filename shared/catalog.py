@@ -78,6 +78,7 @@ ASPECTS: tuple[Aspect, ...] = (
 )
 
 DEFAULT_ASPECT = "portrait"
+DEFAULT_STAGE = "배경"  # the finished background: what most requests want
 MAX_VARIATIONS = 4
 MAX_DESCRIPTION_CHARS = 500
 MAX_KEYWORDS_CHARS = 200
@@ -125,7 +126,9 @@ def as_json() -> dict:
             {"value": a.value, "label": a.label, "width": a.width, "height": a.height} for a in ASPECTS
         ],
         "defaultAspect": DEFAULT_ASPECT,
+        "defaultStage": DEFAULT_STAGE,
         "maxVariations": MAX_VARIATIONS,
+        "maxKeywordsChars": MAX_KEYWORDS_CHARS,
         "maxDescriptionChars": MAX_DESCRIPTION_CHARS,
         "steps": [{"value": v, "label": label, "progress": p} for v, label, p in STEPS],
     }

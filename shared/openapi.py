@@ -359,7 +359,8 @@ def _schemas() -> dict:
             "aspects": {"type": "array", "items": {"type": "object", "properties": {
                 "value": {"type": "string"}, "label": {"type": "string"},
                 "width": {"type": "integer"}, "height": {"type": "integer"}}}},
-            "defaultAspect": {"type": "string"}, "maxVariations": {"type": "integer"},
+            "defaultAspect": {"type": "string"}, "defaultStage": {"type": "string"},
+            "maxVariations": {"type": "integer"}, "maxKeywordsChars": {"type": "integer"},
             "maxDescriptionChars": {"type": "integer"},
             "steps": {"type": "array", "items": {"type": "object", "properties": {
                 "value": {"type": "string"}, "label": {"type": "string"}, "progress": {"type": "number"}}}},

@@ -92,8 +92,8 @@ function applyCatalog(catalog) {
   const categories = catalog.categories || [];
   const stages = catalog.stages || [];
   buildChoices(ui.categoryOptions, "category", categories, categories.length ? categories[0].value : null);
-  const finished = stages.find((s) => s.value === "배경");
-  buildChoices(ui.stageOptions, "stage", stages, (finished || stages[0] || {}).value);
+  const preferred = stages.find((s) => s.value === catalog.defaultStage);
+  buildChoices(ui.stageOptions, "stage", stages, (preferred || stages[0] || {}).value);
 
   const aspects = (catalog.aspects || []).map((a) => {
     const shape = el("span", { class: "aspect-shape", attrs: { "aria-hidden": "true", "data-aspect": a.value } });
@@ -105,6 +105,7 @@ function applyCatalog(catalog) {
   const variations = Array.from({ length: max }, (_, i) => ({ value: String(i + 1), label: `${i + 1}장` }));
   buildChoices(ui.variationOptions, "variations", variations, "1");
 
+  if (Number(catalog.maxKeywordsChars) > 0) ui.keywords.maxLength = Number(catalog.maxKeywordsChars);
   const maxChars = Number(catalog.maxDescriptionChars) || 500;
   ui.description.maxLength = maxChars;
   updateCounter();

@@ -391,6 +391,7 @@ def test_form_from_the_catalog_keyboard_and_phone_layout(phone_page, base_url, a
     expect(page.locator("#stage-options label.choice")).to_have_text([s.label for s in catalog.STAGES])
     stage_values = page.eval_on_selector_all('input[name="stage"]', "els => els.map(e => e.value)")
     assert stage_values == [s.value for s in catalog.STAGES]  # "채색 기본", not the label "채색(기본)"
+    assert checked_value(page, "stage") == catalog.DEFAULT_STAGE
     choose(page, "stage", "채색(기본)")
     assert checked_value(page, "stage") == "채색 기본"
     # Every control has a name a screen reader can say.
