@@ -106,5 +106,8 @@ def test_disabled_function_setting(azurite, tmp_path):
     with DevHost(TESTAPP, tmp_path / "data", env=env) as host:
         assert host.request("GET", "/api/hello/World")[0] == 404
         assert host.request("GET", "/api/opt/x")[0] == 200
-        time.sleep(2.2)
+        banner = host.log_text()  # the host lists the functions it loaded
+        assert "  on_queue: queueTrigger" in banner
+        assert "  every_second:" not in banner and "  hello:" not in banner
+        time.sleep(2.2)  # two scheduled seconds: a timer that ran anyway would have written by now
         assert Effects(tmp_path / "fx").count("timer") == 0
