@@ -181,23 +181,19 @@ AZURITE_ACCOUNT_NAME = "devstoreaccount1"
 AZURITE_ACCOUNT_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
-AZURITE_CONNECTION_STRING = (
-    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-    f"AccountKey={AZURITE_ACCOUNT_KEY};"
-    "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
-    "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"
-    "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
-)
 
 
 def azurite_connection_string(blob_port: int, queue_port: int, table_port: int) -> str:
+    account = AZURITE_ACCOUNT_NAME
     return (
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-        f"AccountKey={AZURITE_ACCOUNT_KEY};"
-        f"BlobEndpoint=http://127.0.0.1:{blob_port}/devstoreaccount1;"
-        f"QueueEndpoint=http://127.0.0.1:{queue_port}/devstoreaccount1;"
-        f"TableEndpoint=http://127.0.0.1:{table_port}/devstoreaccount1;"
+        f"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={AZURITE_ACCOUNT_KEY};"
+        f"BlobEndpoint=http://127.0.0.1:{blob_port}/{account};"
+        f"QueueEndpoint=http://127.0.0.1:{queue_port}/{account};"
+        f"TableEndpoint=http://127.0.0.1:{table_port}/{account};"
     )
+
+
+AZURITE_CONNECTION_STRING = azurite_connection_string(10000, 10001, 10002)  # Azurite's default ports
 
 
 @lru_cache(maxsize=1)
