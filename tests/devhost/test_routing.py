@@ -57,7 +57,9 @@ def test_host_json_and_local_settings(tmp_path, monkeypatch):
     assert cfg.route_prefix == "" and cfg.hub_name == "H1" and cfg.max_activities == 3
     assert cfg.function_keys == {"fk"} and cfg.master_key == "mk" and not cfg.generated_keys
     assert cfg.data_dir == (tmp_path / ".data" / "devhost").resolve()
+    before = dict(os.environ)
     apply_local_settings(tmp_path / "missing")  # no file: nothing happens
+    assert dict(os.environ) == before
     assert local_http_port(tmp_path) is None
     (tmp_path / "local.settings.json").write_text(json.dumps({"Values": {}, "Host": {"LocalHttpPort": 7181}}))
     assert local_http_port(tmp_path) == 7181
