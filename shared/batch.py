@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .config import Settings, get_settings
-from .errors import AppError, ValidationError
+from .errors import AppError, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ _FALSE = {"false", "0", "no", "n", "아니오", "아니요", "x"}
 
 GENERATION_FAILED_MESSAGE = "이미지 생성에 실패했습니다. 이 줄만 다시 시도해 주세요."
 CANCELLED_MESSAGE = "배치가 취소되어 이 줄은 실행하지 않았습니다."
+COPY_FAILED_MESSAGE = "생성한 이미지를 결과 폴더로 옮기지 못했습니다."
+CANCEL_ACCEPTED_MESSAGE = "취소를 요청했습니다. 실행 중인 줄은 끝까지 진행하고, 아직 시작하지 않은 줄은 실행하지 않습니다."
 MSG_CSV_HEADER = "CSV 머리글을 읽을 수 없습니다. 첫 줄을 확인해 주세요."
 MSG_CSV_RECORD = "CSV 형식이 올바르지 않습니다. 따옴표와 칸 길이(한 칸 13만 자 이하)를 확인해 주세요."
 
@@ -121,6 +123,11 @@ def chunks(rows: list, size: int) -> list[list]:
 def mark_cancelled(row: dict) -> None:
     row["status"] = CANCELLED
     row["error"] = {"code": "cancelled", "message": CANCELLED_MESSAGE}
+
+
+def mark_copy_failed(row: dict) -> None:
+    row["status"] = FAILED
+    row["error"] = {"code": "copy_failed", "message": COPY_FAILED_MESSAGE}
 
 
 def item_folder(line: int, item_id: str | None) -> str:
@@ -522,6 +529,25 @@ def status_body(name: str, pointer: dict, runtime_status: str, custom_status, su
 
 
 # --- Blob I/O of the trigger, the activities and the HTTP endpoints --------------------------------
+
+def current_run(name: str) -> dict:
+    """batch.json of the batch named in GET/DELETE /api/batches/{name}: 400 for a name no shot list can
+    have, 404 (Korean) when no file was dropped under it."""
+    if not valid_name(name):
+        raise ValidationError("배치 이름이 올바르지 않습니다.", details={"field": "name"})
+    pointer = read_pointer(name)
+    if not pointer:
+        raise NotFound(f"배치를 찾을 수 없습니다: {name}", code="batch_not_found")
+    return pointer
+
+
+def batch_finished() -> AppError:
+    return AppError("이미 끝난 배치라 취소할 수 없습니다.", code="batch_finished", status=409)
+
+
+def batch_not_started() -> AppError:
+    return AppError("배치가 아직 시작되지 않았습니다. 잠시 후 다시 시도해 주세요.", code="batch_not_started", status=409)
+
 
 def read_pointer(name: str) -> dict | None:
     from azure.core.exceptions import ResourceNotFoundError

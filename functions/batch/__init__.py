@@ -197,8 +197,7 @@ def generate_batch_chunk(context: df.DurableOrchestrationContext):
                     "images": batch.output_images(winner.result)})
                 running[copy] = ("copy", line)
         elif failed:
-            row["status"], row["error"] = batch.FAILED, {
-                "code": "copy_failed", "message": "생성한 이미지를 결과 폴더로 옮기지 못했습니다."}
+            batch.mark_copy_failed(row)
         else:
             row["status"], row["images"] = batch.COMPLETED, winner.result
     for row in rows:
@@ -233,15 +232,8 @@ def batch_write_results(payload: dict) -> dict:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 async def _current(req: func.HttpRequest) -> tuple[str, dict]:
-    from shared.errors import NotFound, ValidationError
-
     name = req.route_params.get("name", "")
-    if not batch.valid_name(name):
-        raise ValidationError("배치 이름이 올바르지 않습니다.", details={"field": "name"})
-    pointer = await asyncio.to_thread(batch.read_pointer, name)
-    if not pointer:
-        raise NotFound(f"배치를 찾을 수 없습니다: {name}", code="batch_not_found")
-    return name, pointer
+    return name, await asyncio.to_thread(batch.current_run, name)
 
 
 @bp.route(route="batches/{name}", methods=["GET"])
@@ -266,25 +258,17 @@ async def get_batch(req: func.HttpRequest, client: df.DurableOrchestrationClient
 @bp.durable_client_input(client_name="client")
 @handles_errors
 async def cancel_batch(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    from shared.errors import AppError
-
     name, pointer = await _current(req)
     instance = pointer["instanceId"]
     status = await _status(client, instance)
-    finished = AppError("이미 끝난 배치라 취소할 수 없습니다.", code="batch_finished", status=409)
     if status is not None and status.runtime_status.value in TERMINAL:
-        raise finished
+        raise batch.batch_finished()
     # The flag stops the running chunk before its next line; the event stops the batch's next chunk.
     await asyncio.to_thread(batch.write_cancel_flag, name, instance)
     try:
         await client.raise_event(instance, batch.CANCEL_EVENT, {"reason": "user"})
     except Exception:
         status = await _status(client, instance)
-        if status is None:
-            raise AppError("배치가 아직 시작되지 않았습니다. 잠시 후 다시 시도해 주세요.", code="batch_not_started",
-                           status=409) from None
-        raise finished from None
-    return json_response({
-        "name": name, "instanceId": instance, "cancelRequested": True,
-        "message": "취소를 요청했습니다. 실행 중인 줄은 끝까지 진행하고, 아직 시작하지 않은 줄은 실행하지 않습니다.",
-    }, status=202)
+        raise (batch.batch_not_started() if status is None else batch.batch_finished()) from None
+    return json_response({"name": name, "instanceId": instance, "cancelRequested": True,
+                          "message": batch.CANCEL_ACCEPTED_MESSAGE}, status=202)
