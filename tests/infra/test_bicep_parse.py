@@ -49,7 +49,9 @@ def test_every_module_exists_and_gets_its_required_parameters():
         required = {name for name, (_, default, _) in target.params.items() if default is None}
         missing = required - passed
         assert not missing, f"main.bicep:{module.line}: {module.symbol} misses required params {sorted(missing)}"
-        assert module.get("scope") is not None, f"{module.symbol}: module without a scope (main is subscription-scoped)"
+        # main is subscription-scoped: every module deploys into the environment's resource group
+        assert bm.text(module.get("scope")) == "rg", f"{module.symbol}: module not scoped to the resource group"
+    assert any(r.symbol == "rg" and r.type == "Microsoft.Resources/resourceGroups" for r in main.resources)
 
 
 def test_module_outputs_used_by_main_exist():
