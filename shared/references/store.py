@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..catalog import CATEGORY_BY_VALUE, STAGE_BY_VALUE
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 TABLE = "reference_images"
 RRF_K = 60  # the usual RRF constant: damps the difference between the very top ranks
 MAX_K = 50
+DEFAULT_K = 6
 MIN_CANDIDATES = 40  # per list
 # HNSW's candidate list (hnsw.ef_search) grows with the table. pgvector's default of 40 reaches recall@10
 # 0.99 at 20,000 rows but fell to 0.87 at 200,000 (bench/search.py); 100 brings that back to 0.99. A large
@@ -81,6 +82,20 @@ def _vector(value):
         raise ValidationError(f"임베딩의 크기가 {EMBEDDING_DIM}이어야 합니다 (받은 크기 {array.shape[0]}).",
                               code="bad_embedding")
     return Vector(array)
+
+
+def search_query(params: Mapping[str, str]) -> dict:
+    """The keyword arguments of search() from GET /api/references/search's q, category, stage and k,
+    or a Korean ValidationError (category, stage and k's range are checked by search itself)."""
+    text = (params.get("q") or "").strip()
+    if not text:
+        raise ValidationError("검색어(q)를 입력해 주세요.", code="missing_query")
+    raw_k = (params.get("k") or "").strip()
+    try:
+        k = int(raw_k) if raw_k else DEFAULT_K
+    except ValueError:
+        raise ValidationError("k는 정수여야 합니다.", code="bad_k") from None
+    return {"text": text, "category": params.get("category") or None, "stage": params.get("stage") or None, "k": k}
 
 
 def validate_filters(category: str | None, stage: str | None, k: int) -> int:
@@ -163,7 +178,7 @@ def _embed_query_text(text: str):
 
 
 def search(*, text: str | None = None, text_embedding=None, image_embedding=None,
-           category: str | None = None, stage: str | None = None, k: int = 6) -> list[Reference]:
+           category: str | None = None, stage: str | None = None, k: int = DEFAULT_K) -> list[Reference]:
     """The k references that best fit the query within the category/stage (None: any), best first,
     each with its fused score. The text is embedded here when no text_embedding is given."""
     from .. import db
