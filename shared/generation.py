@@ -67,22 +67,23 @@ def _text(body: Mapping, field: str, *, required: bool, max_chars: int, label: s
     return value
 
 
+def _one_of(body: Mapping, field: str, by_value: Mapping, *, label: str, default: str | None = None) -> str:
+    """A value of one of the catalog's lists (`by_value`, in catalog order); `label` names it in Korean."""
+    value = body.get(field)
+    if default is not None and value in (None, ""):
+        return default
+    if not isinstance(value, str) or not value.strip():  # also keeps lists and objects out of the lookup
+        raise _invalid(field, f"{_josa(label, '을', '를')} 선택해 주세요.")
+    if value not in by_value:
+        raise _invalid(field, f"알 수 없는 {label}입니다: {value} (가능한 값: {', '.join(by_value)})")
+    return value
+
+
 def validate_request(body: Mapping, user_id: str) -> GenerationRequest:
     """The body of POST /api/generations as a GenerationRequest, or a ValidationError whose Korean
     message names the first wrong field (details.field). Does not check that the upload exists."""
-    category = body.get("category")
-    if not isinstance(category, str) or not category.strip():
-        raise _invalid("category", "분류를 선택해 주세요.")
-    if category not in catalog.CATEGORY_BY_VALUE:
-        allowed = ", ".join(c.value for c in catalog.CATEGORIES)
-        raise _invalid("category", f"알 수 없는 분류입니다: {category} (가능한 값: {allowed})")
-
-    stage = body.get("stage")
-    if not isinstance(stage, str) or not stage.strip():
-        raise _invalid("stage", "작업 단계를 선택해 주세요.")
-    if stage not in catalog.STAGE_BY_VALUE:
-        allowed = ", ".join(s.value for s in catalog.STAGES)
-        raise _invalid("stage", f"알 수 없는 작업 단계입니다: {stage} (가능한 값: {allowed})")
+    category = _one_of(body, "category", catalog.CATEGORY_BY_VALUE, label="분류")
+    stage = _one_of(body, "stage", catalog.STAGE_BY_VALUE, label="작업 단계")
 
     keywords = _text(body, "keywords", required=True, max_chars=catalog.MAX_KEYWORDS_CHARS, label="키워드")
     description = _text(body, "description", required=False, max_chars=catalog.MAX_DESCRIPTION_CHARS,
@@ -94,10 +95,7 @@ def validate_request(body: Mapping, user_id: str) -> GenerationRequest:
     elif not isinstance(upload_id, str) or not UPLOAD_ID.match(upload_id):
         raise _invalid("uploadId", "참고 사진 ID 형식이 올바르지 않습니다.")
 
-    aspect = body.get("aspect") or catalog.DEFAULT_ASPECT
-    if aspect not in catalog.ASPECT_BY_VALUE:
-        allowed = ", ".join(a.value for a in catalog.ASPECTS)
-        raise _invalid("aspect", f"알 수 없는 화면 비율입니다: {aspect} (가능한 값: {allowed})")
+    aspect = _one_of(body, "aspect", catalog.ASPECT_BY_VALUE, label="화면 비율", default=catalog.DEFAULT_ASPECT)
 
     variations = body.get("variations", 1)
     if variations is None:

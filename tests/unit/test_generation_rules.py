@@ -52,6 +52,7 @@ def test_every_catalog_value_is_accepted():
     ({"variations": "2"}, "variations", "정수"),
     ({"variations": True}, "variations", "정수"),
     ({"aspect": "wide"}, "aspect", "알 수 없는 화면 비율"),
+    ({"aspect": ["square"]}, "aspect", "화면 비율"),  # a list is refused, not looked up (unhashable)
     ({"uploadId": "../etc/passwd"}, "uploadId", "형식"),
     ({"review": "yes"}, "review", "true 또는 false"),
     ({"prompt": "x" * (generation.MAX_PROMPT_CHARS + 1)}, "prompt", "이하"),
