@@ -12,7 +12,7 @@ import logging
 
 import azure.functions as func
 
-from shared.errors import AppError, RateLimited, internal_error_json
+from shared.errors import AppError, RateLimited, ValidationError, internal_error_json
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,6 @@ def error_response(error: AppError) -> func.HttpResponse:
 
 def read_json(req: func.HttpRequest) -> dict:
     """The request body as a JSON object, or a Korean validation error."""
-    from shared.errors import ValidationError
-
     try:
         body = req.get_json()
     except ValueError:
@@ -52,16 +50,19 @@ def read_json(req: func.HttpRequest) -> dict:
 def handles_errors(fn):
     """Turn AppError into its JSON answer and anything else into a generic 500 (logged, not shown)."""
 
+    def failure_response(exc: Exception) -> func.HttpResponse:  # called inside the except block
+        if isinstance(exc, AppError):
+            return error_response(exc)
+        log.exception("unhandled error in %s", fn.__name__)
+        return json_response(internal_error_json(), 500)
+
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def async_wrapper(*args, **kwargs):
             try:
                 return await fn(*args, **kwargs)
-            except AppError as exc:
-                return error_response(exc)
-            except Exception:
-                log.exception("unhandled error in %s", fn.__name__)
-                return json_response(internal_error_json(), 500)
+            except Exception as exc:
+                return failure_response(exc)
 
         return async_wrapper
 
@@ -69,10 +70,7 @@ def handles_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except AppError as exc:
-            return error_response(exc)
-        except Exception:
-            log.exception("unhandled error in %s", fn.__name__)
-            return json_response(internal_error_json(), 500)
+        except Exception as exc:
+            return failure_response(exc)
 
     return wrapper
