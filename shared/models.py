@@ -40,6 +40,7 @@ class Reference(_Json):
     blob_name: str
     score: float = 0.0
     source: str = ""
+    thumbnail_blob: str = ""  # in the references container; empty: use blob_name
 
 
 @dataclass

@@ -213,12 +213,13 @@ def search(*, text: str | None = None, text_embedding=None, image_embedding=None
         if not fused:
             return []
         rows = conn.execute(
-            f"SELECT id, category, stage, caption, tags, blob_name, source FROM {TABLE} WHERE id = ANY(%s)",
+            f"SELECT id, category, stage, caption, tags, blob_name, source, thumbnail_blob FROM {TABLE}"
+            " WHERE id = ANY(%s)",
             ([ref_id for ref_id, _ in fused],)).fetchall()
     by_id = {row[0]: row for row in rows}
     return [Reference(id=ref_id, category=by_id[ref_id][1], stage=by_id[ref_id][2], caption=by_id[ref_id][3],
                       tags=list(by_id[ref_id][4]), blob_name=by_id[ref_id][5], score=round(score, 6),
-                      source=by_id[ref_id][6])
+                      source=by_id[ref_id][6], thumbnail_blob=by_id[ref_id][7] or "")
             for ref_id, score in fused if ref_id in by_id]
 
 
@@ -280,17 +281,6 @@ def existing_sha256(conn, digests: Sequence[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
-def thumbnail_blobs(ids: Sequence[int]) -> dict[int, str]:
-    """Thumbnail blob names (references container) of the given references."""
-    from .. import db
-
-    if not ids:
-        return {}
-    with db.connection() as conn:
-        rows = conn.execute(f"SELECT id, thumbnail_blob FROM {TABLE} WHERE id = ANY(%s)", (list(ids),)).fetchall()
-    return dict(rows)
-
-
 def as_json(ref: Reference) -> dict:
     """A reference as the API shows it (docs/API.md, Ref), with its permanent asset link."""
     from .. import assets, storage
@@ -307,10 +297,9 @@ def with_links(found: Sequence[Reference]) -> list[dict]:
     (SAS, at most SAS_TTL_MINUTES) to the thumbnail and the full image."""
     from .. import storage
 
-    thumbnails = thumbnail_blobs([r.id for r in found])
     return [
         {**as_json(ref),
-         "thumbnailUrl": storage.read_url(storage.REFERENCES, thumbnails.get(ref.id, ref.blob_name)),
+         "thumbnailUrl": storage.read_url(storage.REFERENCES, ref.thumbnail_blob or ref.blob_name),
          "imageUrl": storage.read_url(storage.REFERENCES, ref.blob_name)}
         for ref in found
     ]
