@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from .config import Settings, get_settings
 from .errors import AppError, NotFound, ValidationError
+from .storage import BATCH_IN, BATCH_OUT
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,7 @@ class BatchFileError(AppError):
 def split_blob_name(blob_name: str) -> tuple[str, str] | None:
     """'batch-in/chapter1.jsonl' or 'chapter1.jsonl' → ('chapter1', 'jsonl'); None when the blob is
     not a shot list this trigger handles (other extension, folder, unusable name)."""
-    if blob_name.startswith("batch-in/"):
-        blob_name = blob_name[len("batch-in/"):]
+    blob_name = blob_name.removeprefix(f"{BATCH_IN}/")
     if "/" in blob_name or "." not in blob_name:
         return None
     stem, _, ext = blob_name.rpartition(".")
@@ -451,7 +451,7 @@ def summary(name: str, instance: str, source: str, sha256: str, rows: list[dict]
         "invalid": tally[INVALID],
         "cancelled": tally[CANCELLED],
         "error": error,
-        "results": f"batch-out/{name}/{RESULTS}" if not error else None,
+        "results": f"{BATCH_OUT}/{name}/{RESULTS}" if not error else None,
         "startedAt": started,
         "finishedAt": finished,
     }
@@ -468,7 +468,7 @@ def new_job(blob_name: str, data: bytes, settings: Settings | None = None) -> di
     from datetime import UTC, datetime
 
     settings = settings or get_settings()
-    blob_name = blob_name[len("batch-in/"):] if blob_name.startswith("batch-in/") else blob_name
+    blob_name = blob_name.removeprefix(f"{BATCH_IN}/")
     parts = split_blob_name(blob_name)
     if parts is None:
         raise ValueError(f"not a shot list: {blob_name}")
@@ -477,7 +477,7 @@ def new_job(blob_name: str, data: bytes, settings: Settings | None = None) -> di
     return {
         "name": name,
         "kind": kind,
-        "source": f"batch-in/{blob_name}",
+        "source": f"{BATCH_IN}/{blob_name}",
         "sha256": sha256,
         "size": len(data),
         "instanceId": instance_id(name, sha256),
