@@ -14,7 +14,12 @@ export const MESSAGES = {
   unknown: "알 수 없는 문제가 생겼습니다. 잠시 후 다시 시도해 주세요.",
 };
 
-const HANGUL = /[\u3131-\u318e\uac00-\ud7a3]/;
+export const HANGUL = /[\u3131-\u318e\uac00-\ud7a3]/;
+
+/** The text when it is a short Korean sentence (what the server means for the artist), else the fallback. */
+export function koreanOr(text, fallback) {
+  return typeof text === "string" && HANGUL.test(text) && text.length <= 500 ? text : fallback;
+}
 
 export class ApiError extends Error {
   constructor(message, { status = 0, code = "unknown", details = {}, retryAfterMs = null } = {}) {
@@ -63,9 +68,7 @@ export async function errorFromResponse(response) {
   const error = body && typeof body === "object" && body.error && typeof body.error === "object" ? body.error : {};
   const code = typeof error.code === "string" ? error.code : "";
   const serverMessage = typeof error.message === "string" ? error.message.trim() : "";
-  const message = serverMessage && HANGUL.test(serverMessage) && serverMessage.length <= 500
-    ? serverMessage
-    : fallbackMessage(response.status, code);
+  const message = koreanOr(serverMessage, fallbackMessage(response.status, code));
   return new ApiError(message, {
     status: response.status,
     code: code || `http_${response.status}`,

@@ -3,7 +3,7 @@
 // Text from users or the server only ever reaches the page through textContent.
 
 import {
-  ApiError, MESSAGES, getCatalog, listGenerations, startGeneration, uploadPhoto,
+  ApiError, HANGUL, MESSAGES, getCatalog, koreanOr, listGenerations, startGeneration, uploadPhoto,
 } from "./api.js";
 import { HISTORY_PAGE_SIZE, MAX_UPLOAD_BYTES, apiUrl } from "./config.js";
 import { $, clear, el, formatBytes, show } from "./dom.js";
@@ -13,7 +13,6 @@ import { setupMicrophone } from "./speech.js";
 const ACCEPTED_TYPES = new Set(["image/jpeg", "image/png", "image/webp"]);
 const DESCRIPTION_MAX_LINES = 6;
 const HIDDEN_STEPS = new Set(["queued", "failed", "cancelled"]);
-const HANGUL = /[\u3131-\u318e\uac00-\ud7a3]/;
 const EMPTY_TEXT = "장면을 설명하고 '배경 생성'을 누르면 여기에 결과가 나타납니다.";
 
 const state = {
@@ -54,10 +53,6 @@ function showNotice(node, message) {
 function messageOf(err) {
   if (err instanceof ApiError) return err.message;
   return MESSAGES.unknown;
-}
-
-function koreanOr(text, fallback) {
-  return typeof text === "string" && HANGUL.test(text) && text.length <= 500 ? text : fallback;
 }
 
 // ---------------------------------------------------------------------------------------------
