@@ -146,7 +146,9 @@ def caller_id(headers: Mapping[str, str], settings: Settings | None = None) -> s
     lowered = {k.lower(): v for k, v in headers.items()}
     raw = lowered.get("x-ms-client-principal")
     if not raw:
-        return lowered.get("x-ms-client-principal-id") or settings.local_user_id
+        # x-ms-client-principal-id alone is not trusted: any client can send it, and the platform sets
+        # it only together with the principal itself
+        return settings.local_user_id
     try:
         principal = json.loads(base64.b64decode(raw + "=" * (-len(raw) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
@@ -157,7 +159,9 @@ def caller_id(headers: Mapping[str, str], settings: Settings | None = None) -> s
     if not user:  # App Service authentication: the id is a claim
         wanted = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid",
                   "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", "sub")
-        claims = {c.get("typ"): c.get("val") for c in principal.get("claims") or [] if isinstance(c, dict)}
+        listed = principal.get("claims")
+        claims = {c.get("typ"): c.get("val") for c in (listed if isinstance(listed, list) else [])
+                  if isinstance(c, dict)}
         user = next((claims[t] for t in wanted if claims.get(t)), None)
     user = user or lowered.get("x-ms-client-principal-id")
     if not user or not isinstance(user, str):

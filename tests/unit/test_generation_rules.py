@@ -81,6 +81,7 @@ def _principal(data) -> str:
 def test_caller_is_the_principal_or_the_local_user():
     settings = Settings(local_user_id="me-local")
     assert generation.caller_id({}, settings) == "me-local"
+    assert generation.caller_id({"x-ms-client-principal-id": "someone-else"}, settings) == "me-local"
     assert generation.caller_id({"X-MS-CLIENT-PRINCIPAL": _principal({"userId": "abc"})}, settings) == "abc"
     app_service = {"claims": [{"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier", "val": "oid-1"}]}
     assert generation.caller_id({"x-ms-client-principal": _principal(app_service)}, settings) == "oid-1"
@@ -88,6 +89,8 @@ def test_caller_is_the_principal_or_the_local_user():
         generation.caller_id({"x-ms-client-principal": "%%%not base64"}, settings)
     with pytest.raises(generation.Unauthenticated):
         generation.caller_id({"x-ms-client-principal": _principal({"claims": []})}, settings)
+    with pytest.raises(generation.Unauthenticated):
+        generation.caller_id({"x-ms-client-principal": _principal({"claims": 5})}, settings)
 
 
 def test_orchestration_input_freezes_the_review_settings():
