@@ -361,6 +361,7 @@ def _schemas() -> dict:
                 "width": {"type": "integer"}, "height": {"type": "integer"}}}},
             "defaultAspect": {"type": "string"}, "defaultStage": {"type": "string"},
             "maxVariations": {"type": "integer"}, "maxKeywordsChars": {"type": "integer"},
+            "maxUploadBytes": {"type": "integer"},
             "maxDescriptionChars": {"type": "integer"},
             "steps": {"type": "array", "items": {"type": "object", "properties": {
                 "value": {"type": "string"}, "label": {"type": "string"}, "progress": {"type": "number"}}}},

@@ -186,8 +186,10 @@ function acceptFile(file, note) {
     photoError("JPG, PNG, WebP 사진만 올릴 수 있습니다.");
     return;
   }
-  if (file.size > MAX_UPLOAD_BYTES) {
-    photoError(`사진이 너무 큽니다 (${formatBytes(file.size)}). 10MB 이하의 사진을 골라 주세요.`);
+  const limit = Number(state.catalog && state.catalog.maxUploadBytes) || MAX_UPLOAD_BYTES;
+  if (file.size > limit) {
+    const limitText = limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)}MB` : formatBytes(limit);
+    photoError(`사진이 너무 큽니다 (${formatBytes(file.size)}). ${limitText} 이하의 사진을 골라 주세요.`);
     return;
   }
   removePhoto();

@@ -7,7 +7,8 @@ const meta = document.querySelector('meta[name="api-base"]');
 
 export const API_BASE = (meta && meta.content ? meta.content : "").trim().replace(/\/+$/, "");
 
-/** Largest reference photo accepted, checked in the browser before any upload. */
+/** Largest reference photo accepted, checked in the browser before any upload, until GET /api/catalog
+ * tells the server's own limit (maxUploadBytes). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 export const POLL = {

@@ -4,6 +4,7 @@ import azure.functions as func
 
 from functions.http import handles_errors, json_response
 from shared import catalog
+from shared.config import get_settings
 
 bp = func.Blueprint()
 
@@ -11,4 +12,6 @@ bp = func.Blueprint()
 @bp.route(route="catalog", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @handles_errors
 def get_catalog(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(catalog.as_json(), headers={"Cache-Control": "public, max-age=300"})
+    # the upload limit is a setting, not a domain value: the site checks photos against it before sending
+    body = {**catalog.as_json(), "maxUploadBytes": get_settings().upload_max_bytes}
+    return json_response(body, headers={"Cache-Control": "public, max-age=300"})
