@@ -193,14 +193,12 @@ class Run:
         self.stage = "queued"
         self.references: list[dict] = []
         self.draft: dict | None = None
-        self.awaiting_approval = False
         self.warnings: list[str] = []
         self.timings: dict[str, int] = {}
         self.error: dict | None = None
 
     def enter(self, stage: str) -> dict:
         self.stage = stage
-        self.awaiting_approval = stage == "review"
         return self.status()
 
     def took(self, result: dict) -> dict:
@@ -225,7 +223,7 @@ class Run:
             "progress": progress,
             "references": self.references,
             "draft": self.draft,
-            "awaitingApproval": self.awaiting_approval,
+            "awaitingApproval": self.stage == "review",
             "warnings": list(self.warnings),
         }
         if self.error:
@@ -472,12 +470,16 @@ def store_outputs(instance_id: str, request: dict, draft: dict, prompt: str, ref
     from . import history
 
     history.record(
-        instance_id=instance_id, user_id=request.get("user_id") or get_settings().local_user_id,
+        instance_id=instance_id, user_id=_owner(request),
         request=request, title=draft.get("title") or "", prompt=prompt,
         images=[{k: img[k] for k in ("index", "png", "psd", "thumbnail", "width", "height")} for img in images],
         reference_ids=[r["id"] for r in references], timings=timings, warnings=warnings,
     )
     return {"output": build_output(instance_id, draft, prompt, references, images, layers, timings, warnings)}
+
+
+def _owner(request: dict) -> str:
+    return request.get("user_id") or get_settings().local_user_id
 
 
 def record_outcome(instance_id: str, request: dict, status: str, error: dict, draft: dict | None,
@@ -488,7 +490,7 @@ def record_outcome(instance_id: str, request: dict, status: str, error: dict, dr
 
     draft = draft or {}
     recorded = history.record(
-        instance_id=instance_id, user_id=request.get("user_id") or get_settings().local_user_id,
+        instance_id=instance_id, user_id=_owner(request),
         request=request, title=draft.get("title") or "", prompt=prompt or draft.get("prompt") or "",
         images=[], reference_ids=[r["id"] for r in references], timings=timings, warnings=warnings,
         status=status, error={"code": error["code"], "message": error["message"]},
