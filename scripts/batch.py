@@ -31,6 +31,10 @@ class CliError(Exception):
     pass
 
 
+STORAGE_FAILED_MESSAGE = ("저장소에 연결하지 못했습니다. AzureWebJobsStorage 설정(또는 local.settings.json)과 "
+                          "저장소(로컬에서는 Azurite)가 실행 중인지 확인해 주세요.")
+
+
 def _load_local_settings() -> None:
     """local.settings.json `Values` for settings the environment does not set (as the host does)."""
     path = PROJECT_ROOT / "local.settings.json"
@@ -267,6 +271,8 @@ def main(argv: list[str] | None = None, out=print) -> int:
     args = parser.parse_args(argv)
 
     _load_local_settings()
+    from azure.core.exceptions import AzureError
+
     try:
         if args.command == "submit":
             return submit(args.file, args.name, args.api, args.follow, args.timeout, out=out)
@@ -277,6 +283,9 @@ def main(argv: list[str] | None = None, out=print) -> int:
         return download(args.name, args.out or Path(args.name), out=out)
     except CliError as exc:
         out(f"오류: {exc}")
+        return 1
+    except (AzureError, RuntimeError):  # storage unreachable or not configured: the SDK speaks English
+        out(f"오류: {STORAGE_FAILED_MESSAGE}")
         return 1
 
 

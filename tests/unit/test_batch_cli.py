@@ -38,3 +38,15 @@ def test_download_never_writes_outside_the_target_folder(tmp_path, monkeypatch):
     assert (target / "results.jsonl").read_bytes() == b"{}\n"
     assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "a" / "escaped.txt").exists()
     assert any("건너뜀" in line for line in lines)
+
+
+def test_storage_failures_are_reported_in_korean(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "_load_local_settings", lambda: None)
+
+    def not_configured():
+        raise RuntimeError("storage is not configured: set AzureWebJobsStorage")
+
+    monkeypatch.setattr(storage, "service", not_configured)
+    lines: list[str] = []
+    assert cli.main(["download", "ch1", "--out", str(tmp_path)], out=lines.append) == 1
+    assert lines == [f"오류: {cli.STORAGE_FAILED_MESSAGE}"]
