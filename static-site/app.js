@@ -278,7 +278,7 @@ const FIELD_INPUT = {
 function markInvalid(field) {
   for (const node of ui.compose.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
   const id = FIELD_INPUT[field];
-  const node = id ? document.getElementById(id) : ui.compose.querySelector(`input[name="${field}"]`);
+  const node = id ? document.getElementById(id) : ui.compose.querySelector(`input[name="${CSS.escape(String(field))}"]`);
   if (node) {
     node.setAttribute("aria-invalid", "true");
     node.focus();
