@@ -14,7 +14,7 @@ export const MESSAGES = {
   unknown: "알 수 없는 문제가 생겼습니다. 잠시 후 다시 시도해 주세요.",
 };
 
-export const HANGUL = /[\u3131-\u318e\uac00-\ud7a3]/;
+const HANGUL = /[\u3131-\u318e\uac00-\ud7a3]/;
 
 /** The text when it is a short Korean sentence (what the server means for the artist), else the fallback. */
 export function koreanOr(text, fallback) {

@@ -3,7 +3,7 @@
 // Text from users or the server only ever reaches the page through textContent.
 
 import {
-  ApiError, HANGUL, MESSAGES, getCatalog, koreanOr, listGenerations, startGeneration, uploadPhoto,
+  ApiError, MESSAGES, getCatalog, koreanOr, listGenerations, startGeneration, uploadPhoto,
 } from "./api.js";
 import { HISTORY_PAGE_SIZE, MAX_UPLOAD_BYTES, apiUrl } from "./config.js";
 import { $, clear, el, formatBytes, show } from "./dom.js";
@@ -489,8 +489,13 @@ function renderStatus(status) {
   }
 }
 
+/** The Korean sentences of a list from the server (warnings); anything else is left out. */
+function koreanLines(list) {
+  return Array.isArray(list) ? list.filter((line) => koreanOr(line, null) !== null) : [];
+}
+
 function renderWarnings(warnings) {
-  const list = Array.isArray(warnings) ? warnings.filter((w) => typeof w === "string" && HANGUL.test(w)) : [];
+  const list = koreanLines(warnings);
   if (list.length === ui.warnings.childElementCount) return;
   clear(ui.warnings);
   for (const warning of list) ui.warnings.append(el("li", { text: warning }));
@@ -697,7 +702,7 @@ function renderResult(output, input) {
     refBox = el("div", { class: "references result-references" }, [el("h3", { text: "참고한 이미지" }), list]);
     ui.resultBody.append(refBox);
   }
-  const warnings = Array.isArray(output.warnings) ? output.warnings.filter((w) => typeof w === "string" && HANGUL.test(w)) : [];
+  const warnings = koreanLines(output.warnings);
   let warnBox = ui.resultBody.querySelector(".result-warnings");
   if (warnBox) warnBox.remove();
   if (warnings.length) {
