@@ -21,6 +21,11 @@ def principal(user_id: str) -> dict:
     return {"x-ms-client-principal": base64.b64encode(json.dumps(data).encode()).decode()}
 
 
+def awaiting_approval(status: dict) -> bool:
+    """`until` for GenerationClient.wait: the generation is held at the review step."""
+    return bool((status.get("customStatus") or {}).get("awaitingApproval"))
+
+
 class GenerationClient:
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")

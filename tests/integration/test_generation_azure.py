@@ -14,7 +14,13 @@ import pytest
 from shared import catalog, layers
 from shared.errors import ContentFiltered
 from tests.fixtures_app import azure_openai_env
-from tests.integration.generation_client import GenerationClient, assert_schema, principal, read_psd
+from tests.integration.generation_client import (
+    GenerationClient,
+    assert_schema,
+    awaiting_approval,
+    principal,
+    read_psd,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -128,7 +134,7 @@ def test_a_filtered_completion_fails_before_any_image(client, fake):
 
 def test_the_edited_review_prompt_reaches_the_image_model(client, fake):
     started = client.start({**REQUEST, "review": True})
-    waiting = client.wait(started, until=lambda s: bool((s.get("customStatus") or {}).get("awaitingApproval")))
+    waiting = client.wait(started, until=awaiting_approval)
     draft = waiting["customStatus"]["draft"]["prompt"]
     assert fake.requests_for("images") == []  # nothing is drawn before the artist answers
     edited = draft + " EDITED BY THE ARTIST: add steam rising from the bowl"

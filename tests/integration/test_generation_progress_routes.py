@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.generation_client import GenerationClient, assert_schema, principal
+from tests.integration.generation_client import GenerationClient, assert_schema, awaiting_approval, principal
 
 pytestmark = pytest.mark.slow
 
@@ -23,10 +23,6 @@ DURABLE_FIELDS = {"name", "instanceId", "runtimeStatus", "input", "customStatus"
 @pytest.fixture(scope="module")
 def client(app_host) -> GenerationClient:
     return GenerationClient(app_host.base_url)
-
-
-def _awaiting(status: dict) -> bool:
-    return bool((status.get("customStatus") or {}).get("awaitingApproval"))
 
 
 def _durable_status(app_host, instance_id: str) -> requests.Response:
@@ -58,7 +54,7 @@ def test_the_starter_hands_out_app_routes_on_the_callers_origin(client, app_host
 
 def test_status_answers_202_then_200_with_the_durable_fields(client, app_host):
     started = client.start(REQUEST)
-    client.wait(started, until=_awaiting)
+    client.wait(started, until=awaiting_approval)
     waiting = client.http.get(started["statusQueryGetUri"], timeout=30)
     assert waiting.status_code == 202, waiting.text
     body = waiting.json()
@@ -104,7 +100,7 @@ def test_another_users_instance_is_404_everywhere_and_left_alone(client):
     assert answers["status"].json() == answers["unknown id"].json()  # nothing tells them apart
 
     # The stranger changed nothing: the owner's answer is the one used.
-    client.wait(started, until=_awaiting)  # the client asks as the owner
+    client.wait(started, until=awaiting_approval)  # the client asks as the owner
     assert client.approve(started, {"prompt": "EDITED by the owner"}).status_code == 202
     status = client.wait(started)
     assert status["runtimeStatus"] == "Completed" and status["output"]["prompt"] == "EDITED by the owner"
@@ -112,7 +108,7 @@ def test_another_users_instance_is_404_everywhere_and_left_alone(client):
 
 def test_events_are_checked_and_refused_once_finished(client):
     started = client.start(REQUEST)
-    client.wait(started, until=_awaiting)
+    client.wait(started, until=awaiting_approval)
     events = started["sendEventPostUri"]
     wrong = client.http.post(events.replace("{eventName}", "cancel_batch"), json={"prompt": "x"}, timeout=30)
     assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "unknown_event"
@@ -135,7 +131,7 @@ def test_events_are_checked_and_refused_once_finished(client):
 
 def test_terminate_stops_a_running_generation(client):
     started = client.start(REQUEST)
-    client.wait(started, until=_awaiting)
+    client.wait(started, until=awaiting_approval)
     answer = client.http.post(started["terminatePostUri"].replace("{text}", "작가가%20취소함"), timeout=30)
     assert answer.status_code == 202, answer.text
     status = client.wait(started)

@@ -8,7 +8,7 @@ import pytest
 
 from shared import generation
 from tests.fixtures_app import REVIEW_TIMEOUT_SECONDS
-from tests.integration.generation_client import GenerationClient
+from tests.integration.generation_client import GenerationClient, awaiting_approval
 
 pytestmark = pytest.mark.slow
 
@@ -21,13 +21,9 @@ def client(app_host) -> GenerationClient:
     return GenerationClient(app_host.base_url)
 
 
-def _awaiting(status: dict) -> bool:
-    return bool(status.get("customStatus") and status["customStatus"].get("awaitingApproval"))
-
-
 def test_the_edited_prompt_is_the_one_used(client):
     started = client.start(REQUEST)
-    waiting = client.wait(started, until=_awaiting)
+    waiting = client.wait(started, until=awaiting_approval)
     custom = waiting["customStatus"]
     assert waiting["runtimeStatus"] == "Running"
     assert custom["stage"] == "review" and custom["stageLabel"] == "프롬프트 확인 대기"
@@ -56,7 +52,7 @@ def test_the_edited_prompt_is_the_one_used(client):
 
 def test_an_empty_answer_keeps_the_draft(client):
     started = client.start(REQUEST)
-    draft = client.wait(started, until=_awaiting)["customStatus"]["draft"]
+    draft = client.wait(started, until=awaiting_approval)["customStatus"]["draft"]
     assert client.approve(started, {"prompt": "   "}).status_code == 202
     out = client.wait(started)["output"]
     assert out["prompt"] == draft["prompt"]
@@ -66,7 +62,7 @@ def test_an_empty_answer_keeps_the_draft(client):
 def test_no_answer_before_the_timeout_goes_on_with_the_draft(client, app_host):
     assert app_host.env["REVIEW_TIMEOUT_OUTCOME"] == "use_draft"
     started = client.start({**REQUEST, "keywords": "한옥 마을 눈"})
-    draft = client.wait(started, until=_awaiting)["customStatus"]["draft"]
+    draft = client.wait(started, until=awaiting_approval)["customStatus"]["draft"]
     status = client.wait(started)
     assert status["runtimeStatus"] == "Completed", status
     out = status["output"]
@@ -91,7 +87,7 @@ def test_a_host_crash_while_waiting_for_review_loses_nothing(start_app_host):
     host = start_app_host()
     client = GenerationClient(host.base_url)
     started = client.start({**REQUEST, "keywords": "창덕궁 후원 단풍"})
-    draft = client.wait(started, until=_awaiting)["customStatus"]["draft"]
+    draft = client.wait(started, until=awaiting_approval)["customStatus"]["draft"]
 
     host.devhost.kill()
     host.devhost.start()
@@ -115,7 +111,7 @@ def test_the_real_durable_client_can_answer_the_review(client, app_host):
     import azure.durable_functions as df
 
     started = client.start({**REQUEST, "keywords": "북촌 한옥 지붕"})
-    client.wait(started, until=_awaiting)
+    client.wait(started, until=awaiting_approval)
     binding = json.dumps({
         "taskHubName": "WebtoonHub",
         "creationUrls": {}, "managementUrls": {},
@@ -126,10 +122,15 @@ def test_the_real_durable_client_can_answer_the_review(client, app_host):
     edited = "EDITED through the Durable client: tiled hanok roofs under a clear sky"
 
     async def answer():
+        from azure.durable_functions.models.utils import http_utils
+
         durable = df.DurableOrchestrationClient(binding)
-        before = await durable.get_status(started["id"])
-        assert before.custom_status["awaitingApproval"] is True
-        await durable.raise_event(started["id"], generation.APPROVAL_EVENT, {"prompt": edited})
+        try:
+            before = await durable.get_status(started["id"])
+            assert before.custom_status["awaitingApproval"] is True
+            await durable.raise_event(started["id"], generation.APPROVAL_EVENT, {"prompt": edited})
+        finally:
+            await http_utils._close_session()  # the SDK's shared aiohttp session, as tests/devhost do
 
     asyncio.run(answer())
     status = client.wait(started)
@@ -140,7 +141,7 @@ def test_the_real_durable_client_can_answer_the_review(client, app_host):
 def test_cancel_while_waiting_for_review(client):
     """The site's cancel: POST terminatePostUri → Terminated; nothing is generated or recorded."""
     started = client.start({**REQUEST, "keywords": "종묘 제례악"})
-    client.wait(started, until=_awaiting)
+    client.wait(started, until=awaiting_approval)
     url = started["terminatePostUri"].replace("{text}", "artist%20cancelled")
     assert client.http.post(url, timeout=30).status_code == 202
     status = client.wait(started)
