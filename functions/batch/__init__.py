@@ -15,13 +15,13 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from functions.http import handles_errors, json_response
+from functions.retries import INFRA_RETRY
 from shared import batch
 
 log = logging.getLogger(__name__)
 
 bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
-INFRA_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=2000, max_number_of_attempts=3)
 TERMINAL = ("Completed", "Failed", "Terminated", "Canceled")
 
 

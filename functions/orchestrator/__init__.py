@@ -13,13 +13,10 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from functions.http import handles_errors, json_response, read_json
+from functions.retries import INFRA_RETRY
 from shared import generation, progress
 
 bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
-
-# Blob and database hiccups are retried by the host; provider calls are not (shared.retry already
-# retried them, and a content-filter refusal must not be repeated).
-INFRA_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=2000, max_number_of_attempts=3)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
