@@ -13,6 +13,7 @@ Pure shaping and rules: the triggers (functions/orchestrator) do the client call
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
@@ -30,6 +31,11 @@ MSG_NOT_FOUND = "생성 작업을 찾을 수 없습니다."
 MSG_GONE = "이미 끝난 생성 작업입니다."
 MSG_UNKNOWN_EVENT = "보낼 수 없는 이벤트입니다: {name} (가능한 값: " + ", ".join(ALLOWED_EVENTS) + ")"
 MSG_PROMPT_TYPE = "프롬프트는 문자열이어야 합니다."
+
+# The Durable client's own sentences for a gone or missing instance. Only these: its texts also carry
+# the instance id, whose hex digits may well contain "404" or "410".
+_CLIENT_GONE = re.compile(r"\bis gone\b|\bstatus code 410\b")
+_CLIENT_MISSING = re.compile(r"^No instance with ID\b|\bstatus code 404\b")
 
 
 class GenerationGone(AppError):
@@ -170,8 +176,8 @@ def client_failure(exc: Exception) -> AppError | None:
     """The Durable client's error for raise_event/terminate as our answer (it raises plain
     Exceptions whose text names the webhook's status): gone → 410, missing → 404."""
     text = str(exc)
-    if "is gone" in text or "410" in text:
+    if _CLIENT_GONE.search(text):
         return GenerationGone(MSG_GONE)
-    if "No instance" in text or "404" in text:
+    if _CLIENT_MISSING.search(text):
         return not_found()
     return None
