@@ -16,13 +16,12 @@ from shared.errors import ContentFiltered, RateLimited, ServiceNotConfigured, Up
 from shared.imagegen import OpenAIImageGenerator, png_size
 from shared.models import GenerationRequest, Reference
 from shared.prompting import DATA_CLOSE, DATA_OPEN, ChatPromptWriter
-from tests.fakes.openai_server import FakeOpenAIServer
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeOpenAIServer() as srv:
-        yield srv
+@pytest.fixture
+def server(fake_openai):
+    """The session's local API server (tests/fixtures_app.py), reset around each test below."""
+    return fake_openai
 
 
 @pytest.fixture(autouse=True)

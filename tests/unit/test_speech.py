@@ -14,16 +14,15 @@ from shared import config, speech
 from shared.config import Settings
 from shared.errors import RateLimited, ServiceNotConfigured, UpstreamError
 from shared.speech import SpeechTokenIssuer, sts_url
-from tests.fakes.openai_server import FakeOpenAIServer
 
 RESOURCE_ID = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
                "Microsoft.CognitiveServices/accounts/speech-webtoon")
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeOpenAIServer() as srv:
-        yield srv
+@pytest.fixture
+def server(fake_openai):
+    """The session's local API server (tests/fixtures_app.py), reset around each test below."""
+    return fake_openai
 
 
 @pytest.fixture(autouse=True)
