@@ -69,7 +69,7 @@ def orchestrator_episodes(log_text: str, instance: str) -> list[float]:
 
 def run_batch(host, blobs, name: str, data: bytes, timeout: float) -> tuple[float, dict]:
     """Drop the file, wait for summary.json; (seconds, summary)."""
-    from shared import batch
+    from shared.batch import lines as batch
 
     started = time.perf_counter()
     blobs.get_blob_client("batch-in", f"{name}.jsonl").upload_blob(data, overwrite=True)
@@ -105,7 +105,10 @@ def main(argv=None) -> int:
 
     from bench.generation_stages import load_samples, private_stack
     from devhost.testing import DevHost
-    from shared import config, db, embedding, storage
+    from shared.core import config
+    from shared.db import pool as db
+    from shared.references import embedding
+    from shared.storage import blobs as storage
 
     print(f"batch bench: {args.lines} lines, aspect {args.aspect}, BATCH_MAX_CONCURRENCY={args.concurrency}, "
           f"offline providers, {os.cpu_count()} CPUs", flush=True)

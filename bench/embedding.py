@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from scripts import export_koclip
-    from shared.embedding import Embedder
+    from shared.references.embedding import Embedder
 
     torch.set_num_threads(args.threads)
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-koclip-"))

@@ -27,8 +27,8 @@ def private_stack():
     """Env values of a throwaway Azurite + PostgreSQL (+ the tiny model), stopped afterwards."""
     import devstack
     from scripts import export_koclip
-    from shared import config
-    from shared.db import migrate
+    from shared.core import config
+    from shared.db.schema import migrate
 
     root = Path(tempfile.mkdtemp(prefix="bench-generation-"))
     ports = (devstack.free_port(), devstack.free_port(), devstack.free_port())
@@ -67,7 +67,7 @@ def load_samples(folder: Path) -> int:
 
 def one_generation(request: dict) -> dict[str, float]:
     """Seconds per stage of one generation, run exactly as the activities run the steps."""
-    from shared import generation
+    from shared.generation import steps as generation
 
     instance_id = f"bench-{uuid.uuid4().hex}"
     seconds: dict[str, float] = {}
@@ -98,7 +98,7 @@ def over_devhost(env: dict, request: dict, runs: int) -> list[dict]:
     import requests
 
     from devhost.testing import DevHost
-    from shared.config import PROJECT_ROOT
+    from shared.core.config import PROJECT_ROOT
 
     body = {k: v for k, v in request.items() if k in ("category", "stage", "keywords", "description", "aspect")}
     results = []
@@ -122,7 +122,10 @@ def over_devhost(env: dict, request: dict, runs: int) -> list[dict]:
 
 def generation_section(width: int = 1024, height: int = 1536, repeats: int = 3, **_) -> list:
     from bench.pipeline import Row
-    from shared import catalog, config, db, embedding, storage
+    from shared.core import catalog, config
+    from shared.db import pool as db
+    from shared.references import embedding
+    from shared.storage import blobs as storage
 
     aspect = next((a for a in catalog.ASPECTS if (a.width, a.height) == (width, height)), None)
     if aspect is None:

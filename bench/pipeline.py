@@ -70,7 +70,8 @@ def imagemagick_cli() -> list[str] | None:
 
 
 def psd_section(width: int = 1024, height: int = 1536, repeats: int = 5) -> list[Row]:
-    from shared import imaging, layers, psd
+    from shared.images import layers, psd
+    from shared.images import uploads as imaging
     from tests.sample_images import scene
 
     rows: list[Row] = []

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from shared.catalog import CATEGORIES, STAGES
+from shared.core.catalog import CATEGORIES, STAGES
 
 DIM = 512
 K = 10
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import devstack
-    from shared.db import migrate
+    from shared.db.schema import migrate
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
     pgdata = workdir / "postgres"

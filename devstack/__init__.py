@@ -168,7 +168,7 @@ def _uses_real_postgres(env: dict) -> bool:
 def up(data_dir: Path = DATA_DIR, *, env: dict | None = None, ports: tuple[int, int, int] = DEFAULT_PORTS,
        migrate: bool = True) -> StackInfo:
     """Start what the settings do not point elsewhere; apply migrations. Idempotent."""
-    from shared.config import azurite_connection_string
+    from shared.core.config import azurite_connection_string
 
     env = dict(os.environ if env is None else env)
     info = StackInfo()
@@ -190,7 +190,7 @@ def up(data_dir: Path = DATA_DIR, *, env: dict | None = None, ports: tuple[int, 
         info.managed_postgres = True
 
     if migrate:
-        from shared.db import migrate as run_migrations
+        from shared.db.schema import migrate as run_migrations
 
         if info.postgres_url:
             run_migrations(info.postgres_url)

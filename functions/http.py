@@ -12,7 +12,7 @@ import logging
 
 import azure.functions as func
 
-from shared.errors import AppError, RateLimited, ValidationError, internal_error_json
+from shared.core.errors import AppError, RateLimited, ValidationError, internal_error_json
 
 log = logging.getLogger(__name__)
 

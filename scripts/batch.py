@@ -77,7 +77,8 @@ def _error_text(body: dict, fallback: str) -> str:
 # --- Commands -----------------------------------------------------------------------------------
 
 def submit(path: Path, name: str | None, api: str, follow: bool, timeout: float, out=print) -> int:
-    from shared import batch, storage
+    from shared.batch import lines as batch
+    from shared.storage import blobs as storage
 
     if not path.is_file():
         raise CliError(f"파일을 찾을 수 없습니다: {path}")
@@ -113,7 +114,7 @@ def _status_via_api(api: str, name: str) -> dict | None:
 
 
 def _status_via_storage(name: str) -> dict | None:
-    from shared import batch
+    from shared.batch import lines as batch
 
     pointer = batch.read_pointer(name)
     if not pointer:
@@ -173,7 +174,8 @@ def _progress(bar, body: dict):
 
 def report(body: dict, out=print) -> int:
     """Print the end state; 0 when the batch ran (whatever its lines did), 2 when the file was rejected."""
-    from shared import batch, storage
+    from shared.batch import lines as batch
+    from shared.storage import blobs as storage
 
     summary = body.get("summary") or {}
     if summary.get("error") or body.get("stage") == "rejected":
@@ -229,7 +231,7 @@ def cancel(name: str, api: str, out=print) -> int:
 
 
 def download(name: str, target: Path, out=print) -> int:
-    from shared import storage
+    from shared.storage import blobs as storage
 
     container = storage.service().get_container_client(storage.BATCH_OUT)
     root = target.resolve()

@@ -5,7 +5,7 @@
 
 Writes two graphs (text tower, vision tower), each returning the L2-normalised projection, their int8
 dynamically quantised copies, tokenizer.json, preprocessor_config.json (CLIP image preprocessing) and
-manifest.json (source, dimensions, checksums). The runtime (shared.embedding) needs only onnxruntime,
+manifest.json (source, dimensions, checksums). The runtime (shared.references.embedding) needs only onnxruntime,
 tokenizers, numpy and Pillow; torch and transformers are export-time tools (requirements-export.txt).
 
 `--tiny` builds a small randomly initialised model of the same architecture offline, with a WordPiece

@@ -12,7 +12,7 @@ SAMPLES_DIR = PROJECT_ROOT / ".data" / "samples"
 
 def ensure_embedding_model() -> None:
     """The tiny KoCLIP test model when the configured model is missing and it is the default folder."""
-    from shared.config import get_settings
+    from shared.core.config import get_settings
 
     model_dir = Path(get_settings().embedding_model_dir)
     if (model_dir / "manifest.json").is_file():

@@ -7,7 +7,7 @@ each drawn at the 5 art stages = 180 PNGs with Korean captions and tags, plus me
 Scenes: landmarks (palace roofs, Namsan tower, mountains, Han river bridge, Haeundae beach, fortress
 wall), food (bibimbap, tteokbokki, a table of side dishes, kimchi jars, a street stall, naengmyeon) and
 culture (hanok, hanbok, lantern festival, cheongsachorong alley, fan, mask). Stage looks follow
-shared.catalog: grey rough storyboard, black line art, flat colour, shaded colour, polished background.
+shared.core.catalog: grey rough storyboard, black line art, flat colour, shaded colour, polished background.
 Deterministic: the same code draws the same bytes, so a rerun of the ingest finds nothing new.
 """
 
@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.catalog import STAGES
+from shared.core.catalog import STAGES
 
 WIDTH, HEIGHT = 320, 240
 METADATA_FILE = "metadata.jsonl"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import catalog
-from .generation import MAX_PROMPT_CHARS
-from .history import MAX_PAGE_SIZE
+from shared.core import catalog
+from shared.db.history import MAX_PAGE_SIZE
+from shared.generation.steps import MAX_PROMPT_CHARS
 
 ROUTE_PREFIX = "/api"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import devstack
-from shared import config
+from shared.core import config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT_ROOT / "artifacts"
@@ -41,7 +41,7 @@ def azurite(stack_dir):
 @pytest.fixture(scope="session")
 def postgres_url(stack_dir):
     """URI of a private embedded PostgreSQL (with pgvector), migrations applied."""
-    from shared.db import migrate
+    from shared.db.schema import migrate
 
     pgdata = stack_dir / "postgres"
     server, uri = devstack.start_postgres(pgdata, cleanup_mode=None)
@@ -64,7 +64,7 @@ def app_env(stack_env, monkeypatch):
     config.reset_settings()
     yield stack_env
     config.reset_settings()
-    from shared import db
+    from shared.db import pool as db
 
     db.close_pool()
 

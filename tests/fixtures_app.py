@@ -39,8 +39,10 @@ def sample_references(stack_env, tiny_model_dir, tmp_path_factory) -> int:
     import os
 
     from scripts import sample_references as samples
-    from shared import config, db, embedding, storage
-    from shared.references import count, ingest
+    from shared.core import config
+    from shared.db import pool as db
+    from shared.references import count, embedding, ingest
+    from shared.storage import blobs as storage
 
     saved = {k: os.environ.get(k) for k in (*stack_env, "EMBEDDING_MODEL_DIR", "EMBEDDING_PRECISION")}
     os.environ.update({**stack_env, "EMBEDDING_MODEL_DIR": str(tiny_model_dir), "EMBEDDING_PRECISION": "fp32"})
@@ -88,7 +90,7 @@ def app_host_env(stack_env, tiny_model_dir) -> dict:
 def start_app_host(tmp_path_factory, app_host_env, sample_references) -> Callable[..., AppHost]:
     """Start a devhost on the real app with app_host_env plus `overrides`; all stop at session end."""
     from devhost.testing import DevHost
-    from shared.config import PROJECT_ROOT
+    from shared.core.config import PROJECT_ROOT
 
     started: list[DevHost] = []
 

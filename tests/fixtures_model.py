@@ -34,7 +34,8 @@ def tiny_model_dir(tiny_model) -> Path:
 @pytest.fixture
 def embedding_env(tiny_model_dir, monkeypatch):
     """Point this test's settings at the tiny model (fp32 graph unless the test changes it)."""
-    from shared import config, embedding
+    from shared.core import config
+    from shared.references import embedding
 
     monkeypatch.setenv("EMBEDDING_MODEL_DIR", str(tiny_model_dir))
     monkeypatch.setenv("EMBEDDING_PRECISION", "fp32")
@@ -54,7 +55,7 @@ def private_database(postgres_url: str, name: str) -> str:
     import psycopg
     from psycopg.conninfo import make_conninfo
 
-    from shared.db import migrate
+    from shared.db.schema import migrate
 
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -66,7 +67,8 @@ def private_database(postgres_url: str, name: str) -> str:
 
 def use_database(uri: str, monkeypatch) -> None:
     """Point this test's settings (and a fresh pool) at `uri`."""
-    from shared import config, db
+    from shared.core import config
+    from shared.db import pool as db
 
     monkeypatch.setenv("POSTGRES_URL", uri)
     config.reset_settings()

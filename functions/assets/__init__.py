@@ -7,7 +7,7 @@ containers are served, and the redirect target is always built by shared.storage
 import azure.functions as func
 
 from functions.http import handles_errors
-from shared import assets
+from shared.storage import assets
 
 bp = func.Blueprint()
 

@@ -16,7 +16,7 @@ import azure.functions as func
 
 from functions.http import handles_errors, json_response
 from functions.retries import INFRA_RETRY
-from shared import batch
+from shared.batch import lines as batch
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 import azure.functions as func
 
 from functions.http import handles_errors, json_response
-from shared import catalog
-from shared.config import get_settings
+from shared.core import catalog
+from shared.core.config import get_settings
 
 bp = func.Blueprint()
 

@@ -5,7 +5,7 @@ import logging
 
 import azure.functions as func
 
-from shared import lifecycle
+from shared.storage import lifecycle
 
 bp = func.Blueprint()
 log = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ import azure.functions as func
 
 from functions.http import handles_errors, json_response, read_json
 from functions.retries import INFRA_RETRY
-from shared import generation, progress
+from shared.generation import progress
+from shared.generation import steps as generation
 
 bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -82,7 +83,7 @@ async def terminate_generation(req: func.HttpRequest, client: df.DurableOrchestr
 @bp.route(route="generations", methods=["GET"])
 @handles_errors
 def list_generations(req: func.HttpRequest) -> func.HttpResponse:
-    from shared import history
+    from shared.db import history
 
     user = generation.caller_id(req.headers)
     page, page_size = generation.paging(req.params)

@@ -11,7 +11,8 @@ bp = func.Blueprint()
 @bp.route(route="references/search", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @handles_errors
 def search_reference_images(req: func.HttpRequest) -> func.HttpResponse:
-    from shared import embedding, references
+    from shared import references
+    from shared.references import embedding
 
     query = references.search_query(req.params)
     found = references.search(**query)

@@ -12,6 +12,6 @@ bp = func.Blueprint()
 @bp.route(route="speech-token", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @handles_errors
 def speech_token(req: func.HttpRequest) -> func.HttpResponse:
-    from shared.speech import speech_token as issue
+    from shared.providers.speech import speech_token as issue
 
     return json_response(issue())

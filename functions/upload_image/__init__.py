@@ -6,9 +6,9 @@ Thin: size limits and body parsing here, validation and normalisation in shared.
 import azure.functions as func
 
 from functions.http import handles_errors, json_response
-from shared import imaging
-from shared.config import get_settings
-from shared.errors import ValidationError
+from shared.core.config import get_settings
+from shared.core.errors import ValidationError
+from shared.images import uploads as imaging
 
 bp = func.Blueprint()
 

@@ -8,7 +8,7 @@
 //   Static Web Apps (the site) with the Function App as its linked backend
 //
 // Keyless throughout: the app reaches every service with its managed identity through the role
-// assignments in modules/rbac.bicep. The app settings below are the contract with shared/config.py
+// assignments in modules/rbac.bicep. The app settings below are the contract with shared/core/config.py
 // (tests/infra/test_template_contract.py checks both directions).
 
 targetScope = 'subscription'
@@ -172,7 +172,7 @@ var tags = {
 }
 var functionAppName = 'func-api-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
-// shared/storage.py CONTAINERS
+// shared/storage/blobs.py CONTAINERS
 var appContainers = [
   'uploads'
   'outputs'
@@ -334,7 +334,7 @@ module api 'modules/function-app.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    // The app's settings (shared/config.py). Storage, identity and telemetry settings are added by
+    // The app's settings (shared/core/config.py). Storage, identity and telemetry settings are added by
     // the module (AzureWebJobsStorage__*, AZURE_CLIENT_ID, APPLICATIONINSIGHTS_*).
     appSettings: {
       POSTGRES_HOST: postgres.outputs.host

@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.role:
         parser.error("no role: pass --role or load the azd environment (POSTGRES_APP_USER)")
 
-    from shared.config import get_settings
-    from shared.db import _password_provider, conninfo_for
+    from shared.core.config import get_settings
+    from shared.db.pool import _password_provider, conninfo_for
 
     settings = get_settings()
     provider = _password_provider(settings)

@@ -18,18 +18,18 @@ def main(argv: list[str] | None = None) -> int:
     ingest_cmd.add_argument("--no-progress", action="store_true", help="진행 표시줄을 끕니다")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("shared.embedding").setLevel(logging.ERROR)  # said below, in Korean
+    logging.getLogger("shared.references.embedding").setLevel(logging.ERROR)  # said below, in Korean
 
-    from ..db import migrate
-    from ..errors import AppError
-    from .ingest import DEFAULT_BATCH_SIZE, ingest
+    from shared.core.errors import AppError
+    from shared.db.schema import migrate
+    from shared.references.ingest import DEFAULT_BATCH_SIZE, ingest
 
     if not args.metadata.is_file():
         print(f"메타데이터 파일이 없습니다: {args.metadata}", file=sys.stderr)
         return 2
     try:
         migrate()
-        from ..embedding import is_test_model_in_use
+        from shared.references.embedding import is_test_model_in_use
 
         if is_test_model_in_use():
             print("※ 테스트 모델(무작위 가중치)로 임베딩합니다: 벡터 유사도에는 의미가 없고, 검색은 태그·설명 일치에 기댑니다.",

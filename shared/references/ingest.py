@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..catalog import CATEGORIES, CATEGORY_BY_VALUE, STAGE_BY_VALUE, STAGES
-from ..errors import ValidationError
+from shared.core.catalog import CATEGORIES, CATEGORY_BY_VALUE, STAGE_BY_VALUE, STAGES
+from shared.core.errors import ValidationError
 
 DEFAULT_BATCH_SIZE = 32
 THUMBNAIL_SIZE = 256
@@ -164,7 +164,7 @@ class BlobSource:
     def read(self, name: str) -> bytes | None:
         from azure.core.exceptions import ResourceNotFoundError
 
-        from .. import storage
+        from shared.storage import blobs as storage
 
         blob = f"{self.prefix}/{name}" if self.prefix else name
         try:
@@ -200,7 +200,7 @@ class PreparedImage:
 def prepare_image(row: MetadataRow, data: bytes, digest: str) -> PreparedImage | RowError:
     from PIL import Image
 
-    from ..embedding import open_image
+    from shared.references.embedding import open_image
 
     try:
         image = open_image(data)
@@ -250,8 +250,10 @@ class _Progress:
 
 def ingest(source: str | Path, metadata: Path, *, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = True,
            out: Callable[[str], None] = print) -> IngestReport:
-    from .. import db, embedding, storage
-    from .store import NewReference, existing_sha256, insert_batch
+    from shared.db import pool as db
+    from shared.references import embedding
+    from shared.references.store import NewReference, existing_sha256, insert_batch
+    from shared.storage import blobs as storage
 
     reader = make_source(source)
     rows, errors = read_metadata(Path(metadata))

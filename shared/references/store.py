@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..catalog import CATEGORY_BY_VALUE, STAGE_BY_VALUE
-from ..errors import ServiceNotConfigured, ValidationError
-from ..models import Reference
+from shared.core.catalog import CATEGORY_BY_VALUE, STAGE_BY_VALUE
+from shared.core.errors import ServiceNotConfigured, ValidationError
+from shared.core.models import Reference
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def fuse(lists: Sequence[RankedList], k: int) -> list[tuple[int, float]]:
 
 
 def _embed_query_text(text: str):
-    from .. import embedding
+    from shared.references import embedding
 
     try:
         return embedding.embed_texts([text])[0]
@@ -181,7 +181,7 @@ def search(*, text: str | None = None, text_embedding=None, image_embedding=None
            category: str | None = None, stage: str | None = None, k: int = DEFAULT_K) -> list[Reference]:
     """The k references that best fit the query within the category/stage (None: any), best first,
     each with its fused score. The text is embedded here when no text_embedding is given."""
-    from .. import db
+    from shared.db import pool as db
 
     k = validate_filters(category, stage, k)
     text = (text or "").strip() or None
@@ -283,7 +283,8 @@ def existing_sha256(conn, digests: Sequence[str]) -> set[str]:
 
 def as_json(ref: Reference) -> dict:
     """A reference as the API shows it (docs/API.md, Ref), with its permanent asset link."""
-    from .. import assets, storage
+    from shared.storage import assets
+    from shared.storage import blobs as storage
 
     blob = f"{storage.REFERENCES}/{ref.blob_name}"
     return {
@@ -295,7 +296,7 @@ def as_json(ref: Reference) -> dict:
 def with_links(found: Sequence[Reference]) -> list[dict]:
     """References as the search API shows them: the Ref fields of docs/API.md plus read-only links
     (SAS, at most SAS_TTL_MINUTES) to the thumbnail and the full image."""
-    from .. import storage
+    from shared.storage import blobs as storage
 
     return [
         {**as_json(ref),
@@ -306,7 +307,7 @@ def with_links(found: Sequence[Reference]) -> list[dict]:
 
 
 def count(conn=None) -> int:
-    from .. import db
+    from shared.db import pool as db
 
     if conn is not None:
         return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]

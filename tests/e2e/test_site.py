@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from shared import catalog
+from shared.core import catalog
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import drop_file, paste_file, photo_bytes, seen_stages, track_stages
 
@@ -376,7 +376,7 @@ def test_microphone_disabled_with_a_reason_when_nothing_can_listen(page):
 
 
 def test_form_from_the_catalog_keyboard_and_phone_layout(phone_page, base_url, artifacts_dir):
-    from tests.integration.generation_client import GenerationClient
+    from tests.integration.generation.generation_client import GenerationClient
 
     page = phone_page
     # A finished generation of this user, so the history has one to open (whatever ran before).

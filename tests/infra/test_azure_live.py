@@ -23,7 +23,7 @@ import uuid
 
 import pytest
 
-from shared import config
+from shared.core import config
 
 pytestmark = pytest.mark.skipif(os.environ.get("AZURE_LIVE_TESTS") != "1",
                                 reason="live Azure tests: set AZURE_LIVE_TESTS=1 with the azd environment loaded")
@@ -34,7 +34,8 @@ def live_settings(monkeypatch):
     for local in ("AzureWebJobsStorage", "POSTGRES_URL", "AZURE_OPENAI_API_KEY", "SPEECH_KEY"):
         monkeypatch.delenv(local, raising=False)
     config.reset_settings()
-    from shared import credentials, storage
+    from shared.core import credentials
+    from shared.storage import blobs as storage
 
     credentials.reset()
     storage.reset()
@@ -46,8 +47,8 @@ def live_settings(monkeypatch):
 def test_live_postgres_accepts_an_entra_token_as_password(live_settings):
     import psycopg
 
-    from shared.credentials import postgres_token_provider
-    from shared.db import conninfo_for
+    from shared.core.credentials import postgres_token_provider
+    from shared.db.pool import conninfo_for
 
     assert live_settings.postgres_host and live_settings.postgres_user, "load the azd environment first"
     token = postgres_token_provider(live_settings)
@@ -58,7 +59,7 @@ def test_live_postgres_accepts_an_entra_token_as_password(live_settings):
 
 
 def test_live_user_delegation_sas_reads_a_blob_without_shared_keys(live_settings):
-    from shared import storage
+    from shared.storage import blobs as storage
 
     assert live_settings.uses_managed_identity, "AzureWebJobsStorage__accountName must be set"
     name = f"live-test/{uuid.uuid4().hex}.txt"
@@ -75,8 +76,8 @@ def test_live_user_delegation_sas_reads_a_blob_without_shared_keys(live_settings
 
 
 def test_live_speech_exchanges_an_entra_token(live_settings):
-    from shared.credentials import speech_token_provider
-    from shared.speech import sts_url
+    from shared.core.credentials import speech_token_provider
+    from shared.providers.speech import sts_url
 
     assert live_settings.speech_endpoint, "SPEECH_ENDPOINT must be set (custom subdomain)"
     request = urllib.request.Request(sts_url(live_settings), data=b"", method="POST",
@@ -87,7 +88,7 @@ def test_live_speech_exchanges_an_entra_token(live_settings):
 
 
 def test_live_openai_accepts_the_token_provider(live_settings):
-    from shared.credentials import openai_token_provider
+    from shared.core.credentials import openai_token_provider
 
     endpoint = live_settings.azure_openai_endpoint.rstrip("/")
     assert endpoint, "AZURE_OPENAI_ENDPOINT must be set"

@@ -4,7 +4,7 @@
   PostgreSQL) and configured as the app expects;
 - each role assignment uses the right built-in role, is scoped to the right resource and is named
   guid(scope.id, principalId, roleDefinitionId);
-- every setting the code reads (shared/config.py and any os.environ read under shared/ and functions/,
+- every setting the code reads (shared/core/config.py and any os.environ read under shared/ and functions/,
   found at test time) is set by the template or listed below as local-only, and every app setting the
   template sets is read by the code or is a Functions host setting;
 - azure.yaml and the GitHub workflows point at the right things.
@@ -142,7 +142,7 @@ def test_storage_is_keyless_and_private():
 
 
 def test_storage_has_the_app_containers_and_the_deployment_container():
-    from shared.storage import CONTAINERS
+    from shared.storage.blobs import CONTAINERS
 
     main = bm.load(bm.MAIN)
     assert main.variables["appContainers"] is not None
@@ -451,7 +451,7 @@ def template_app_settings() -> dict[str, object]:
 
 def test_the_code_reading_scanner_finds_what_config_reads():
     found = code_settings()
-    # names that are certainly read by shared/config.py; if the scanner missed these it would miss others
+    # names that are certainly read by shared/core/config.py; if the scanner missed these it would miss others
     assert {"POSTGRES_HOST", "SAS_TTL_MINUTES", "AzureWebJobsStorage__accountName", "AZURE_CLIENT_ID"} <= set(found)
 
 
@@ -495,7 +495,7 @@ def test_provider_settings_select_azure_openai():
     assert bm.literal(settings["IMAGE_PROVIDER"]) == "azure_openai"
     assert bm.text(settings["AZURE_OPENAI_ENDPOINT"]) == "openAi.outputs.endpoint"
     assert bm.text(settings["SPEECH_RESOURCE_ID"]) == "speech.outputs.id"
-    from shared.config import Settings
+    from shared.core.config import Settings
 
     # the choices the template can make are ones the code accepts
     main = bm.load(bm.MAIN)
@@ -506,7 +506,7 @@ def test_provider_settings_select_azure_openai():
 
 def test_literal_setting_values_parse_as_the_code_expects(monkeypatch):
     """Literal values in main.bicep go through Settings.from_env without errors and mean what they say."""
-    from shared import config
+    from shared.core import config
 
     literals = {k: bm.literal(v) for k, v in app_settings_from_main().items() if v.type == "string"
                 and bm.string_value(v) is not None}

@@ -42,7 +42,7 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
-@description('The app\'s own settings (shared/config.py names); merged with the host settings below.')
+@description('The app\'s own settings (shared/core/config.py names); merged with the host settings below.')
 param appSettings object = {}
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {

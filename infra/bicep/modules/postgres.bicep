@@ -1,6 +1,6 @@
 // Azure Database for PostgreSQL Flexible Server, Entra-only: password authentication is disabled, the
 // app's managed identity (and optionally the deployer) are Entra administrators, so the app signs in
-// with a token (shared/credentials.py postgres_token_provider) as POSTGRES_USER = the identity's name.
+// with a token (shared/core/credentials.py postgres_token_provider) as POSTGRES_USER = the identity's name.
 // pgvector and pg_trgm are allow-listed; the first migration creates them.
 
 @description('Server name (globally unique).')

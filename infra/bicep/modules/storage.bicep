@@ -11,7 +11,7 @@ param location string
 @description('Tags applied to the resources.')
 param tags object = {}
 
-@description('Blob containers the app uses (shared/storage.py CONTAINERS).')
+@description('Blob containers the app uses (shared/storage/blobs.py CONTAINERS).')
 param containerNames array
 
 @description('Blob container that holds the Function App deployment package.')

@@ -1,0 +1,1 @@
+"""Batch generation from a shot list: parsing, lines, results and blob I/O."""

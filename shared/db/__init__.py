@@ -1,0 +1,1 @@
+"""PostgreSQL: the connection pool, schema migrations and the generation history."""

@@ -1,0 +1,1 @@
+"""Blob storage: containers and blob I/O, permanent asset links, lifecycle of uploads."""

@@ -1,0 +1,48 @@
+"""Stable asset links: /api/assets/<container>/<blob name> -> a fresh read-only SAS URL of that blob.
+
+Only the app's output-like containers are served (never batch-in, never another container), the blob
+name is checked for path tricks, the blob must exist, and the URL is always built by shared.storage
+from the configured account: what the caller sends can never choose the redirect's host.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from shared.core.errors import NotFound
+from shared.storage import blobs as storage
+
+SERVED_CONTAINERS = (storage.OUTPUTS, storage.UPLOADS, storage.REFERENCES, storage.BATCH_OUT)
+MAX_NAME_LENGTH = 1024
+
+ROUTE = "/api/assets/"
+MSG_NOT_FOUND = "요청한 파일을 찾을 수 없습니다."
+
+
+def link(blob: str) -> str:
+    """The stable link of a blob ("<container>/<blob name>"): it never expires, unlike a SAS URL."""
+    return ROUTE + quote(blob)
+
+
+def parse_path(path: str) -> tuple[str, str]:
+    """"<container>/<blob name>" -> (container, blob name); NotFound for anything else."""
+    not_found = NotFound(MSG_NOT_FOUND, code="asset_not_found")
+    if not isinstance(path, str):
+        raise not_found
+    container, sep, name = path.lstrip("/").partition("/")
+    if not sep or container not in SERVED_CONTAINERS or not name or len(name) > MAX_NAME_LENGTH:
+        raise not_found
+    if "\\" in name or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        raise not_found
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        raise not_found
+    return container, name
+
+
+def redirect_url(path: str, *, download: bool = False) -> str:
+    """A fresh read-only SAS URL for the blob at `path`; NotFound (Korean) when it does not exist."""
+    container, name = parse_path(path)
+    if not storage.exists(container, name):
+        raise NotFound(MSG_NOT_FOUND, code="asset_not_found")
+    download_name = name.rsplit("/", 1)[-1] if download else None
+    return storage.read_url(container, name, download_name=download_name)

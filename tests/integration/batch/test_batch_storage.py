@@ -1,0 +1,139 @@
+"""The blob work of the batch activities on a real Azurite: reading the dropped file (size checked
+before download, content hash checked), copying outputs under fixed names, writing results and the
+summary, the pointer that says which run owns batch-out/<name>/, and running each step twice."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.batch import lines as batch
+from shared.storage import blobs as storage
+
+GOOD = {"category": "음식", "stage": "스케치", "keywords": "비빔밥"}
+
+
+@pytest.fixture
+def blobs(app_env):
+    storage.reset()
+    storage.ensure_containers()
+    yield storage
+    storage.reset()
+
+
+def _names(prefix: str) -> set[str]:
+    container = storage.service().get_container_client(storage.BATCH_OUT)
+    return {b.name for b in container.list_blobs(name_starts_with=prefix)}
+
+
+def _drop(name: str, data: bytes) -> dict:
+    storage.upload(storage.BATCH_IN, name, data, "application/x-ndjson")
+    job = batch.new_job(f"batch-in/{name}", data)
+    batch.write_pointer(job["name"], job)
+    return job
+
+
+def test_load_source_validates_lines_and_checks_the_hash(blobs):
+    data = (json.dumps(GOOD, ensure_ascii=False) + "\n{oops\n").encode()
+    job = _drop("load-src.jsonl", data)
+    result = batch.load_source(job["source"], job["sha256"], "jsonl")
+    assert [r["status"] for r in result["rows"]] == [batch.PENDING, batch.INVALID]
+    changed = batch.load_source(job["source"], batch.content_sha256(b"other"), "jsonl")
+    assert changed["error"]["code"] == "source_changed"
+    missing = batch.load_source("batch-in/nope.jsonl", job["sha256"], "jsonl")
+    assert missing["error"]["code"] == "source_missing"
+
+
+def test_load_source_rejects_an_oversize_file(blobs, monkeypatch):
+    from shared.core import config
+
+    data = (json.dumps(GOOD, ensure_ascii=False) + "\n").encode() * 40
+    job = _drop("big-src.jsonl", data)
+    monkeypatch.setenv("BATCH_MAX_BYTES", str(len(data) - 10))
+    config.reset_settings()
+    result = batch.load_source(job["source"], job["sha256"], "jsonl")
+    assert result["error"]["code"] == "file_too_large" and "파일이 너무 큽니다" in result["error"]["message"]
+
+
+def test_copy_outputs_copies_under_fixed_names_and_twice_is_the_same(blobs):
+    job = _drop("copy-run.jsonl", b"{}\n")
+    png, psd = b"\x89PNG fake image bytes", b"8BPS fake psd"
+    storage.upload(storage.OUTPUTS, "child-1/1.png", png, "image/png")
+    storage.upload(storage.OUTPUTS, "child-1/1.psd", psd, "image/vnd.adobe.photoshop")
+    images = [{"index": 1, "png": "outputs/child-1/1.png", "psd": "outputs/child-1/1.psd"}]
+    first = batch.copy_outputs("copy-run", job["instanceId"], 3, "s3", images)
+    assert first == [{"index": 1, "png": "batch-out/copy-run/0003-s3/1.png", "psd": "batch-out/copy-run/0003-s3/1.psd"}]
+    second = batch.copy_outputs("copy-run", job["instanceId"], 3, "s3", images)
+    assert second == first
+    assert _names("copy-run/") == {"copy-run/batch.json", "copy-run/0003-s3/1.png", "copy-run/0003-s3/1.psd"}
+    assert storage.download(storage.BATCH_OUT, "copy-run/0003-s3/1.png") == png
+    assert storage.download(storage.BATCH_OUT, "copy-run/0003-s3/1.psd") == psd
+    props = storage.service().get_blob_client(storage.BATCH_OUT, "copy-run/0003-s3/1.png").get_blob_properties()
+    assert props.content_settings.content_type == "image/png"
+
+
+def test_a_superseded_run_writes_nothing(blobs):
+    old = _drop("taken-over.jsonl", b"{\"a\": 1}\n")
+    new = _drop("taken-over.jsonl", b"{\"a\": 2}\n")
+    assert old["instanceId"] != new["instanceId"]
+    storage.upload(storage.OUTPUTS, "child-2/1.png", b"png", "image/png")
+    assert batch.copy_outputs("taken-over", old["instanceId"], 1, None, [{"index": 1, "png": "outputs/child-2/1.png"}]) == []
+    summary = batch.summary("taken-over", old["instanceId"], old["source"], old["sha256"], [], started="s",
+                            finished="f", cancel_requested=False)
+    assert batch.write_results("taken-over", old["instanceId"], [], summary) == {"written": False}
+    assert _names("taken-over/") == {"taken-over/batch.json"}
+
+
+def test_write_results_is_idempotent_and_removes_what_an_older_run_left(blobs):
+    job = _drop("results-run.jsonl", b"x\n")
+    # Leftovers of an earlier file under the same name.
+    storage.upload(storage.BATCH_OUT, "results-run/0009-old/1.png", b"old", "image/png")
+    storage.upload(storage.BATCH_OUT, "results-run/0001/1.png", b"new", "image/png")
+    rows = [
+        {"line": 2, "id": None, "status": batch.INVALID, "error": {"code": "validation_error", "message": "분류"}},
+        {"line": 1, "id": None, "status": batch.COMPLETED, "instanceId": "c", "title": "t",
+         "images": [{"index": 1, "png": "batch-out/results-run/0001/1.png"}], "error": None},
+    ]
+    summary = batch.summary("results-run", job["instanceId"], job["source"], job["sha256"], rows, started="s",
+                            finished="f", cancel_requested=False)
+    for _ in range(2):
+        assert batch.write_results("results-run", job["instanceId"], rows, summary) == {"written": True}
+    assert _names("results-run/") == {"results-run/batch.json", "results-run/results.jsonl",
+                                      "results-run/summary.json", "results-run/0001/1.png"}
+    lines = storage.download(storage.BATCH_OUT, "results-run/results.jsonl").decode().splitlines()
+    assert [json.loads(line)["line"] for line in lines] == [1, 2]
+    assert batch.read_summary("results-run")["completed"] == 1
+
+
+def test_a_rejected_file_leaves_only_the_summary(blobs):
+    job = _drop("rejected-run.jsonl", b"\xff\n")
+    storage.upload(storage.BATCH_OUT, "rejected-run/results.jsonl", b"stale", "application/x-ndjson")
+    error = {"code": "undecodable", "message": "파일을 UTF-8 텍스트로 읽을 수 없습니다 (1번째 줄)."}
+    summary = batch.summary("rejected-run", job["instanceId"], job["source"], job["sha256"], [], started="s",
+                            finished="f", cancel_requested=False, error=error)
+    batch.write_results("rejected-run", job["instanceId"], [], summary)
+    assert _names("rejected-run/") == {"rejected-run/batch.json", "rejected-run/summary.json"}
+    assert batch.read_summary("rejected-run")["error"] == error
+
+
+def test_cancel_flag_and_a_newer_file_stop_a_run(blobs):
+    job = _drop("flagged.jsonl", b"{\"a\": 1}\n")
+    assert batch.cancel_requested("flagged", job["instanceId"]) is False
+    batch.write_cancel_flag("flagged", "batch-someone-else")
+    assert batch.cancel_requested("flagged", job["instanceId"]) is False
+    batch.write_cancel_flag("flagged", job["instanceId"])
+    assert batch.cancel_requested("flagged", job["instanceId"]) is True
+    newer = _drop("flagged.jsonl", b"{\"a\": 2}\n")
+    assert batch.cancel_requested("flagged", newer["instanceId"]) is False  # the flag names the old run
+    assert batch.cancel_requested("flagged", job["instanceId"]) is True  # superseded
+
+
+def test_finished_run_is_known_from_batch_out(blobs):
+    job = _drop("done-before.jsonl", b"{\"a\": 1}\n")
+    assert batch.finished_run("done-before", job["instanceId"]) is False
+    summary = batch.summary("done-before", job["instanceId"], job["source"], job["sha256"], [], started="s",
+                            finished="f", cancel_requested=False)
+    batch.write_results("done-before", job["instanceId"], [], summary)
+    assert batch.finished_run("done-before", job["instanceId"]) is True
+    assert batch.finished_run("done-before", "batch-other") is False

@@ -1,0 +1,157 @@
+"""Upload normalisation (shared.imaging): format sniffing, bombs, EXIF, metadata, fitting, encoders."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from shared.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from shared.images import uploads as imaging
+from tests import sample_images as samples
+
+
+def _open(png: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "GIF"])
+def test_accepted_formats_are_sniffed_and_stored_as_png(fmt):
+    buf = io.BytesIO()
+    samples.halves(64, 40).save(buf, fmt)
+    data = buf.getvalue()
+    assert imaging.sniff_format(data) == fmt
+
+    result = imaging.normalize_upload(data)
+
+    assert result.source_format == fmt
+    assert (result.width, result.height) == (64, 40)
+    stored = _open(result.png)
+    assert stored.format == "PNG" and stored.mode == "RGB"
+    left, right = stored.getpixel((5, 20)), stored.getpixel((60, 20))
+    assert left[0] > 200 and left[2] < 60  # red half stays red
+    assert right[2] > 200 and right[0] < 60
+
+
+def test_gif_first_frame_is_used():
+    frames = [Image.new("RGB", (32, 32), colour) for colour in ((0, 200, 0), (200, 0, 0))]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=100)
+    stored = _open(imaging.normalize_upload(buf.getvalue()).png)
+    r, g, b = stored.getpixel((16, 16))
+    assert g > 150 and r < 50
+
+
+@pytest.mark.parametrize("data", [
+    "그냥 텍스트 파일입니다.\n".encode(),
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n",
+    b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+    b"BM" + b"\0" * 100,  # BMP: a real image format, but not one we take
+])
+def test_non_images_are_415_whatever_they_claim(data):
+    with pytest.raises(UnsupportedMediaType) as exc:
+        imaging.normalize_upload(data)
+    assert exc.value.status == 415
+    assert "이미지" in exc.value.message
+
+
+def test_header_claiming_60000_square_is_refused_before_decoding():
+    data = samples.png_claiming(60000, 60000)
+    assert len(data) < 200
+    with pytest.raises(ValidationError) as exc:
+        imaging.normalize_upload(data)
+    assert exc.value.status == 400
+    assert exc.value.code == "image_too_many_pixels"
+    assert "해상도" in exc.value.message and "4,000만 화소" in exc.value.message  # 40 MP in Korean units
+
+
+def test_real_decodable_image_over_the_pixel_limit_is_refused():
+    data = samples.png_bytes(Image.new("L", (8000, 6000), 255), optimize=False, compress_level=9)
+    assert len(data) < 1024 * 1024  # small file, 48 megapixels
+    with pytest.raises(ValidationError) as exc:
+        imaging.normalize_upload(data)
+    assert exc.value.code == "image_too_many_pixels"
+    # Under the limit the same kind of file is fine (and fitted):
+    ok = imaging.normalize_upload(samples.png_bytes(Image.new("L", (3000, 2000), 255)))
+    assert (ok.width, ok.height) == (1024, 683)
+
+
+def test_truncated_image_is_400_not_500():
+    buf = io.BytesIO()
+    samples.halves(200, 200).save(buf, "PNG")
+    with pytest.raises(ValidationError) as exc:
+        imaging.normalize_upload(buf.getvalue()[:120])
+    assert exc.value.status == 400 and exc.value.code == "broken_image"
+
+
+def test_too_many_bytes_is_413():
+    with pytest.raises(PayloadTooLarge) as exc:
+        imaging.normalize_upload(b"\x89PNG\r\n\x1a\n" + b"\0" * 2000, max_bytes=1000)
+    assert exc.value.status == 413 and "너무 큽니다" in exc.value.message
+
+
+def test_exif_orientation_is_applied_and_metadata_dropped():
+    # Stored 200x100 with red on the left; orientation 6 means "rotate 90 degrees clockwise to view",
+    # so the viewer sees 100x200 with red at the top.
+    data = samples.jpeg_with_exif(samples.halves(200, 100), orientation=6, gps=True)
+    assert Image.open(io.BytesIO(data)).getexif().get(0x0112) == 6
+    assert b"TestCam 9000" in data
+
+    result = imaging.normalize_upload(data)
+
+    assert (result.width, result.height) == (100, 200)
+    stored = _open(result.png)
+    top, bottom = stored.getpixel((50, 20)), stored.getpixel((50, 180))
+    assert top[0] > 200 and top[2] < 60
+    assert bottom[2] > 200 and bottom[0] < 60
+    assert set(samples.png_chunks(result.png)) == {b"IHDR", b"IDAT", b"IEND"}  # no eXIf/tEXt/iCCP
+    assert not stored.getexif()
+    assert b"TestCam" not in result.png and b"Exif" not in result.png
+    assert not stored.info.get("exif") and not stored.info.get("icc_profile")
+
+
+def test_large_image_is_fitted_within_1024_keeping_aspect():
+    buf = io.BytesIO()
+    samples.halves(3000, 1200).save(buf, "JPEG", quality=90)
+    result = imaging.normalize_upload(buf.getvalue())
+    assert (result.width, result.height) == (1024, 410)
+    assert _open(result.png).size == (1024, 410)
+
+
+def test_transparency_is_kept_only_when_used():
+    rgba = Image.new("RGBA", (40, 40), (10, 20, 30, 255))
+    rgba.putpixel((3, 3), (0, 0, 0, 0))
+    kept = imaging.normalize_upload(samples.png_bytes(rgba))
+    assert kept.has_alpha and _open(kept.png).mode == "RGBA"
+    opaque = imaging.normalize_upload(samples.png_bytes(Image.new("RGBA", (40, 40), (10, 20, 30, 255))))
+    assert not opaque.has_alpha and _open(opaque.png).mode == "RGB"
+
+
+def test_content_hash_is_of_the_uploaded_bytes():
+    import hashlib
+
+    data = samples.png_bytes(samples.halves(20, 20))
+    assert imaging.normalize_upload(data).sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("bad", ["", "../etc/passwd", "ABCDEF" * 6, "0" * 31, "0" * 33, "g" * 32,
+                                 "0" * 32 + "/x", "0" * 32 + ".png", None])
+def test_malformed_upload_ids_are_not_found(bad):
+    with pytest.raises(NotFound) as exc:
+        imaging.upload_blob_name(bad)
+    assert exc.value.status == 404 and "이미지" in exc.value.message
+
+
+def test_thumbnail_is_a_small_webp():
+    data, content_type = imaging.thumbnail(samples.png_bytes(samples.scene(512, 768)))
+    assert content_type == "image/webp"
+    thumb = _open(data)
+    assert thumb.format == "WEBP" and thumb.size == (256, 384)
+
+
+def test_png_encoder_round_trips_pixels():
+    array = samples.scene(64, 96)
+    import numpy as np
+
+    assert np.array_equal(np.asarray(_open(imaging.encode_png(array))), array)

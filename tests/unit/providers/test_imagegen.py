@@ -1,0 +1,172 @@
+"""The local image generator: exact sizes, determinism, seeded variations, the look of each art stage,
+the source photo actually used; plus the PNG helpers shared with the remote generator."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from shared.core import catalog
+from shared.core.config import Settings
+from shared.core.errors import ValidationError
+from shared.providers.imagegen import (
+    LocalImageGenerator,
+    cover_box,
+    fit_png,
+    open_image,
+    png_size,
+    procedural_scene,
+)
+
+PROMPT = "Korean webtoon background of a hanok village at dusk with mountains"
+
+
+@cache
+def photo(kind: str = "dusk", size=(900, 640)) -> bytes:
+    """A photo-like JPEG: a drawn scene, blurred, with sensor noise."""
+    prompt = {"dusk": "hanok village at dusk, mountains, autumn maple",
+              "red": "autumn maple ginkgo fallen leaves, a city street at dusk"}[kind]
+    scene = procedural_scene(prompt, size[0], size[1], 11)
+    arr = np.asarray(scene.filter(ImageFilter.GaussianBlur(2)), dtype=np.float32)
+    arr += np.random.default_rng(5).normal(0, 9, arr.shape)
+    if kind == "red":
+        arr[..., 0] = arr[..., 0] * 0.4 + 150
+        arr[..., 2] *= 0.4
+    buf = io.BytesIO()
+    Image.fromarray(arr.clip(0, 255).astype(np.uint8)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+@cache
+def render(stage: str, aspect: str = "portrait", variations: int = 1, source: str | None = "dusk",
+           prompt: str = PROMPT) -> tuple[bytes, ...]:
+    return tuple(LocalImageGenerator().generate(prompt, catalog.aspect(aspect), variations, stage=stage,
+                                                source_image=photo(source) if source else None))
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(np.int16)
+
+
+@pytest.mark.parametrize("aspect", ["square", "portrait", "landscape"])
+def test_exact_size_for_each_aspect_with_and_without_a_source(aspect):
+    a = catalog.aspect(aspect)
+    for source in ("dusk", None):
+        (png,) = render("채색 기본", aspect, 1, source)
+        assert png_size(png) == (a.width, a.height)
+        assert Image.open(io.BytesIO(png)).size == (a.width, a.height)
+
+
+def test_deterministic_for_the_same_inputs():
+    first = LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 2, stage="채색 명암",
+                                           source_image=photo())
+    again = LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 2, stage="채색 명암",
+                                           source_image=photo())
+    assert first == again
+    procedural = LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 1, stage="배경",
+                                                source_image=None)
+    assert procedural == list(render("배경", "square", 1, None))
+
+
+def test_variations_differ():
+    images = render("채색 기본", "portrait", 3)
+    assert len(images) == 3 and len(set(images)) == 3
+    a, b = pixels(images[0]), pixels(images[1])
+    assert np.abs(a - b).mean() > 3  # visibly different, not a few changed bytes
+    no_source = render("배경", "portrait", 2, None)
+    assert np.abs(pixels(no_source[0]) - pixels(no_source[1])).mean() > 3
+
+
+def test_conti_is_greyscale():
+    img = pixels(render("콘티")[0])
+    assert (img[..., 0] == img[..., 1]).all() and (img[..., 1] == img[..., 2]).all()
+    assert 120 < img.mean() < 245  # grey tones, not a black or blank page
+    assert (img[..., 0] < 120).mean() > 0.002  # with pencil lines
+
+
+def test_sketch_is_mostly_white_with_dark_lines():
+    img = pixels(render("스케치")[0])
+    grey = img.mean(axis=2)
+    assert (grey > 240).mean() > 0.85
+    dark = (grey < 100).mean()
+    assert 0.002 < dark < 0.1
+    assert (np.abs(img[..., 0] - img[..., 2]) < 3).all()  # black on white, no colour
+
+
+def test_colour_stages_are_coloured_flat_and_differ():
+    flat, shaded, final = (pixels(render(s)[0]) for s in ("채색 기본", "채색 명암", "배경"))
+    for img in (flat, shaded, final):
+        assert (img.max(axis=2) - img.min(axis=2)).mean() > 20  # real colour
+    # Flat colours: the photo's noise is gone (neighbouring pixels agree far more often).
+    source = np.asarray(open_image(photo()).resize((1024, 1536)), dtype=np.int16)
+
+    def same_as_neighbour(img):
+        return (np.abs(np.diff(img, axis=1)).sum(axis=2) == 0).mean()
+
+    assert same_as_neighbour(flat) > 0.5 > same_as_neighbour(source)
+    # Shading darkens part of the picture compared with flat colours; the looks are all different.
+    assert np.percentile(shaded.mean(axis=2), 10) < np.percentile(flat.mean(axis=2), 10)
+    assert np.abs(flat - shaded).mean() > 5 and np.abs(flat - final).mean() > 5
+
+
+def test_the_source_photo_drives_the_colours():
+    red = pixels(render("채색 기본", "square", 1, "red")[0])
+    dusk = pixels(render("채색 기본", "square", 1, "dusk")[0])
+    assert red[..., 0].mean() - red[..., 2].mean() > 60
+    assert abs(red[..., 0].mean() - dusk[..., 0].mean()) > 20
+
+
+def test_procedural_scene_follows_the_prompt():
+    night = pixels(render("배경", "square", 1, None, "N Seoul Tower at night, city street")[0])
+    day = pixels(render("배경", "square", 1, None, "a sunny spring park with cherry blossoms")[0])
+    assert night.mean() + 40 < day.mean()
+
+
+def test_unreadable_source_is_a_korean_validation_error():
+    with pytest.raises(ValidationError) as info:
+        LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 1, stage="배경",
+                                       source_image=b"not an image at all")
+    assert info.value.code == "bad_source_image" and "이미지" in info.value.message
+
+
+def test_exif_orientation_is_applied_and_alpha_flattened():
+    img = Image.new("RGB", (200, 100), (255, 0, 0))
+    exif = img.getexif()
+    exif[0x0112] = 6  # rotate 90° clockwise when shown
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    assert open_image(buf.getvalue()).size == (100, 200)
+    rgba = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    buf = io.BytesIO()
+    rgba.save(buf, "PNG")
+    assert open_image(buf.getvalue()).getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_cover_box_and_fit_png():
+    assert cover_box(2000, 1000, 1024, 1024) == (500.0, 0.0, 1500.0, 1000.0)
+    x0, y0, x1, y1 = cover_box(1024, 1792, 1024, 1536)
+    assert (x0, x1) == (0.0, 1024.0) and round(y1 - y0) == 1536 and round(y0) == 128
+    exact = render("스케치", "square")[0]
+    assert fit_png(exact, 1024, 1024) is exact  # already right: untouched
+    buf = io.BytesIO()
+    Image.new("RGB", (1024, 1792), (1, 2, 3)).save(buf, "JPEG")
+    fitted = fit_png(buf.getvalue(), 1024, 1536)
+    assert png_size(fitted) == (1024, 1536)
+    assert png_size(b"GIF89a" + b"\0" * 30) is None
+
+
+def test_registry_default_is_the_local_renderer():
+    from shared.providers.registry import image_generator
+
+    assert isinstance(image_generator(Settings()), LocalImageGenerator)
+
+
+def test_one_provider_object_per_settings_so_sdk_clients_are_reused():
+    from shared.providers.registry import image_generator
+
+    assert image_generator(Settings()) is image_generator(Settings())
+    assert image_generator(Settings()) is not image_generator(Settings(image_quality="high"))
