@@ -1,0 +1,164 @@
+"""Korean text → normalised lemmas, the one place that runs the morphological analyser (kiwipiepy).
+
+Korean glues particles and endings onto words: 궁궐에서, 궁궐의 and 궁궐을 are one word, 내리는 and
+내렸다 one verb. lemmas() keeps what says what a picture shows — nouns (NNG/NNP), roots, foreign
+words and the stems of verbs and adjectives (내리, 맑) — drops particles, endings and STOPWORDS,
+splits known compounds (기와지붕 → 기와지붕, 기와, 지붕), joins known neighbours (남산 타워 → 남산타워)
+and maps synonyms to their canonical word (N서울타워 → 남산타워), all from shared.core.concepts.
+
+The analyser (Kiwi with the model from the kiwipiepy-model package; nothing is downloaded) is built
+once per process on first use and imported only then: about 1.3 s and 320 MB without the multi-word
+proper-noun dictionary (bench/search_quality.py prints both), so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..core import concepts
+
+MAX_ANALYSED_CHARS = 400  # a caption or query longer than this is cut: its first words say what it is
+_CONTENT_TAGS = ("NNG", "NNP", "XR", "SL", "SH")
+_STEM_TAGS = ("VV", "VA")
+_lock = threading.Lock()
+_analyser = None
+
+
+def analyser():
+    """The process's Kiwi, built on first use (thread-safe)."""
+    global _analyser
+    if _analyser is None:
+        with _lock:
+            if _analyser is None:
+                from kiwipiepy import Kiwi
+
+                kiwi = Kiwi(load_multi_dict=False)  # the multi-word proper-noun list costs 180 MB more
+                kiwi.tokenize("")  # Kiwi finishes loading on its first call: do it here, under the lock
+                _analyser = kiwi
+    return _analyser
+
+
+def clean(text: str | None) -> str:
+    """NFC text with control and format characters (and surrogates) turned into spaces."""
+    text = unicodedata.normalize("NFC", text or "")
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).strip()
+
+
+def _raw_lemmas(text: str) -> list[tuple[str, bool]]:
+    """(word, is a verb/adjective stem) for each content token."""
+    out = []
+    for token in analyser().tokenize(text[:MAX_ANALYSED_CHARS]):
+        tag = token.tag.split("-")[0]  # VA-I (irregular) is still an adjective
+        if tag in _CONTENT_TAGS:
+            word = token.form
+        elif tag in _STEM_TAGS:
+            word = token.lemma[:-1] if token.lemma.endswith("다") else token.form
+        else:
+            continue
+        if tag == "SL":
+            if len(word) < 2:  # a lone Latin letter (the N of N서울타워) is left to the joining
+                continue
+            word = word.lower()
+        out.append((word, tag in _STEM_TAGS))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    return concepts.vocabulary()
+
+
+def _split(word: str) -> list[str]:
+    """A compound noun's known halves (기와지붕 → 기와, 지붕), or nothing."""
+    vocabulary = _vocabulary()
+    for cut in range(1, len(word)):
+        head, tail = word[:cut], word[cut:]
+        if len(head) + len(tail) >= 3 and head in vocabulary and tail in vocabulary:
+            return [head, tail]
+    return []
+
+
+def _joined(words: list[str]) -> list[str]:
+    """Known words spelled apart: 남산 타워 → 남산타워, n 서울 타워 → n서울타워."""
+    vocabulary = _vocabulary()
+    joined = []
+    for size in (3, 2):
+        for i in range(len(words) - size + 1):
+            candidate = "".join(words[i:i + size])
+            if candidate in vocabulary or candidate in concepts.CANONICAL:
+                joined.append(candidate)
+    return joined
+
+
+def canonical(word: str) -> str:
+    return concepts.CANONICAL.get(word, word)
+
+
+def _analysed(text: str | None) -> dict[str, bool]:
+    """Distinct canonical lemmas in order of appearance → whether it is a verb/adjective stem."""
+    text = clean(text)
+    if not text:
+        return {}
+    raw = _raw_lemmas(text)
+    stems = {word for word, is_stem in raw if is_stem}
+    words: dict[str, bool] = {}
+    for word in [word for word, _ in raw] + _joined([word for word, _ in raw]):
+        for piece in [word, *_split(word)]:
+            lemma = canonical(piece)
+            if lemma not in concepts.STOPWORDS and lemma not in words:
+                words[lemma] = word in stems
+    return words
+
+
+def lemmas(text: str | None) -> list[str]:
+    """The distinct canonical lemmas of a Korean text, in order of appearance, stopwords left out."""
+    return list(_analysed(text))
+
+
+def implied(words: list[str]) -> list[str]:
+    """What the words bring along (설경 → 눈, 겨울), one level deep, minus the words themselves."""
+    out: list[str] = []
+    for word in words:
+        for extra in concepts.IMPLIES.get(word, ()):
+            extra = canonical(extra)
+            if extra not in words and extra not in out:
+                out.append(extra)
+    return out
+
+
+def document_lemmas(caption: str, tags: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """What a reference is stored under: the lemmas of its caption and tags and what they imply, sorted."""
+    words = lemmas(" ".join([caption or "", *[str(tag) for tag in tags or ()]]))
+    return sorted(set(words) | set(implied(words)))
+
+
+@dataclass(frozen=True)
+class QueryLemmas:
+    """A query's lemmas with their weights: the words themselves weigh more than what they imply, and
+    the nouns of what the picture shows (subject) more than when, in what weather, and verbs (cue)."""
+
+    words: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+
+SUBJECT_WEIGHT = 3.0
+CUE_WEIGHT = 1.0
+IMPLIED_FACTOR = 0.5
+
+
+def query_lemmas(text: str | None) -> QueryLemmas:
+    analysed = _analysed(text)
+    words = list(analysed)
+    weighted: dict[str, float] = {}
+    for word, is_stem in analysed.items():
+        weighted[word] = CUE_WEIGHT if is_stem or word in concepts.CUE_INDEX else SUBJECT_WEIGHT
+    for word in implied(words):
+        base = CUE_WEIGHT if word in concepts.CUE_INDEX else SUBJECT_WEIGHT
+        weighted.setdefault(word, base * IMPLIED_FACTOR)
+    return QueryLemmas(tuple(weighted), tuple(weighted.values()))
