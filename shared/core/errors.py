@@ -54,6 +54,13 @@ class ServiceNotConfigured(AppError):
     code = "not_configured"
 
 
+class ServiceUnavailable(AppError):
+    """Storage or the database did not answer in time (an outage): the artist may try again shortly."""
+
+    status = 503
+    code = "service_unavailable"
+
+
 class RateLimited(AppError):
     """The model provider kept answering 429 after our retries."""
 

@@ -12,9 +12,17 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from shared.core.config import Settings, get_settings
+from shared.core.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
+
+# An outage answers within seconds: a short connect timeout, a bounded wait for a pooled connection and a
+# statement timeout, instead of psycopg_pool's 30 s wait.
+CONNECT_TIMEOUT_SECONDS = 3
+POOL_WAIT_SECONDS = 5
+STATEMENT_TIMEOUT_MS = 15_000
+MSG_UNAVAILABLE = "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."
 
 _pool = None
 _pool_lock = threading.Lock()
@@ -64,7 +72,9 @@ def make_pool(settings: Settings | None = None, *, min_size: int = 1, max_size: 
         min_size=min_size,
         max_size=max_size or settings.postgres_pool_max,
         configure=_configure,
-        kwargs={"autocommit": True},
+        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"},
+        timeout=POOL_WAIT_SECONDS,
         open=True,
         name="webtoon",
     )
@@ -90,5 +100,12 @@ def close_pool() -> None:
 
 @contextmanager
 def connection():
-    with pool().connection() as conn:
-        yield conn
+    """A pooled connection; an unreachable database (or one that stopped answering) is a Korean 503."""
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    try:
+        with pool().connection() as conn:
+            yield conn
+    except (PoolTimeout, psycopg.OperationalError) as exc:
+        raise ServiceUnavailable(MSG_UNAVAILABLE) from exc

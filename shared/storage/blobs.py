@@ -7,10 +7,13 @@ key (cached until shortly before it expires) and no key exists anywhere.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from shared.core.config import Settings, get_settings
+from shared.core.errors import ServiceUnavailable
 
 UPLOADS = "uploads"
 OUTPUTS = "outputs"
@@ -18,6 +21,14 @@ REFERENCES = "references"
 BATCH_IN = "batch-in"
 BATCH_OUT = "batch-out"
 CONTAINERS = (UPLOADS, OUTPUTS, REFERENCES, BATCH_IN, BATCH_OUT)
+
+# An outage must answer within seconds, not after the SDK's ten retries (about 86 s): a short connect and
+# read timeout and two retries; the orchestration's infra retry covers longer hiccups.
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = 20
+RETRY_TOTAL = 2
+RETRY_BACKOFF_SECONDS = 0.5
+MSG_UNAVAILABLE = "파일 저장소에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."
 
 
 @dataclass(frozen=True)
@@ -45,15 +56,18 @@ _containers_ready = False
 
 
 def make_service(settings: Settings | None = None):
-    from azure.storage.blob import BlobServiceClient
+    from azure.storage.blob import BlobServiceClient, LinearRetry
 
     settings = settings or get_settings()
+    options = dict(connection_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+                   retry_policy=LinearRetry(backoff=RETRY_BACKOFF_SECONDS, random_jitter_range=0,
+                                            retry_total=RETRY_TOTAL))
     if settings.storage_connection_string:
-        return BlobServiceClient.from_connection_string(settings.storage_connection_string)
+        return BlobServiceClient.from_connection_string(settings.storage_connection_string, **options)
     if settings.storage_blob_service_uri:
         from shared.core.credentials import azure_credential
 
-        return BlobServiceClient(settings.storage_blob_service_uri, credential=azure_credential(settings))
+        return BlobServiceClient(settings.storage_blob_service_uri, credential=azure_credential(settings), **options)
     raise RuntimeError("storage is not configured: set AzureWebJobsStorage (or its __blobServiceUri)")
 
 
@@ -76,6 +90,22 @@ def reset() -> None:
         _containers_ready = False
 
 
+@contextmanager
+def outage_as_unavailable() -> Iterator[None]:
+    """Storage that cannot be reached (refused, timed out, 5xx after the retries) becomes a Korean 503;
+    answers such as 404 (ResourceNotFoundError) pass through for the caller to handle."""
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+    try:
+        yield
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        raise ServiceUnavailable(MSG_UNAVAILABLE) from exc
+    except HttpResponseError as exc:
+        if (exc.status_code or 0) >= 500:
+            raise ServiceUnavailable(MSG_UNAVAILABLE) from exc
+        raise
+
+
 def ensure_containers() -> None:
     """Create the app's containers when missing (once per process)."""
     global _containers_ready
@@ -83,11 +113,12 @@ def ensure_containers() -> None:
         return
     from azure.core.exceptions import ResourceExistsError
 
-    for name in CONTAINERS:
-        try:
-            service().create_container(name)
-        except ResourceExistsError:
-            pass
+    with outage_as_unavailable():
+        for name in CONTAINERS:
+            try:
+                service().create_container(name)
+            except ResourceExistsError:
+                pass
     _containers_ready = True
 
 
@@ -96,18 +127,21 @@ def upload(container: str, name: str, data: bytes, content_type: str, *, overwri
     from azure.storage.blob import ContentSettings
 
     ensure_containers()
-    service().get_blob_client(container, name).upload_blob(
-        data, overwrite=overwrite, content_settings=ContentSettings(content_type=content_type), metadata=metadata
-    )
+    with outage_as_unavailable():
+        service().get_blob_client(container, name).upload_blob(
+            data, overwrite=overwrite, content_settings=ContentSettings(content_type=content_type),
+            metadata=metadata)
     return name
 
 
 def download(container: str, name: str) -> bytes:
-    return service().get_blob_client(container, name).download_blob().readall()
+    with outage_as_unavailable():
+        return service().get_blob_client(container, name).download_blob().readall()
 
 
 def exists(container: str, name: str) -> bool:
-    return service().get_blob_client(container, name).exists()
+    with outage_as_unavailable():
+        return service().get_blob_client(container, name).exists()
 
 
 def _user_delegation_key(now: datetime):
@@ -116,7 +150,8 @@ def _user_delegation_key(now: datetime):
     with _lock:
         if _delegation_key is None or _delegation_key_expiry - now < timedelta(hours=1):
             expiry = now + timedelta(days=1)
-            _delegation_key = service().get_user_delegation_key(now - timedelta(minutes=5), expiry)
+            with outage_as_unavailable():
+                _delegation_key = service().get_user_delegation_key(now - timedelta(minutes=5), expiry)
             _delegation_key_expiry = expiry
         return _delegation_key
 
