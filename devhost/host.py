@@ -9,6 +9,7 @@ import functools
 import hmac
 import logging
 import mimetypes
+import os
 import signal
 import sys
 import time
@@ -18,13 +19,16 @@ from pathlib import Path
 
 import azure.functions as func
 from aiohttp import web
+from azure.durable_functions.models.utils import http_utils
 
 from devhost.config import HostConfig, load_config, local_http_port
-from devhost.durable import Context, Engine, InvocationLog
+from devhost.durable.engine import Engine
 from devhost.http_api import RPC_BASE, WEBHOOK_BASE, DurableApi
+from devhost.invocation import Context, log_invocation
 from devhost.loader import FunctionInfo, load_functions
 from devhost.routing import RouteTemplate
 from devhost.store import Store
+from devhost.triggers import start_trigger_loops
 
 log = logging.getLogger("devhost")
 
@@ -87,7 +91,7 @@ class Host:
             status = "Failed"
             raise
         finally:
-            InvocationLog.line(kind, info.name, invocation_id, status, (time.perf_counter() - t0) * 1000, detail)
+            log_invocation(kind, info.name, invocation_id, status, (time.perf_counter() - t0) * 1000, detail)
 
     # -- HTTP ----------------------------------------------------------------------------------
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
@@ -185,7 +189,6 @@ class Host:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", self.cfg.port)
         await site.start()
-        from devhost.triggers import start_trigger_loops
         self._background = start_trigger_loops(self)
 
     async def stop(self) -> None:
@@ -193,7 +196,6 @@ class Host:
             task.cancel()
         await self.engine.stop()
         try:  # the SDK's shared aiohttp session (used by the durable client in this process)
-            from azure.durable_functions.models.utils import http_utils
             await http_utils._close_session()
         except Exception:
             pass
@@ -219,7 +221,6 @@ class Host:
 
 def is_disabled(function_name: str) -> bool:
     """The host's switch: app setting `AzureWebJobs.<name>.Disabled` = true (also with `_` for `.`)."""
-    import os
     for key in (f"AzureWebJobs.{function_name}.Disabled", f"AzureWebJobs_{function_name}_Disabled"):
         if os.environ.get(key, "").strip().lower() in ("true", "1"):
             return True

@@ -8,7 +8,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from devhost.durable import TERMINAL, Engine, public_history, status_json
+from devhost.durable.engine import Engine
+from devhost.durable.protocol import TERMINAL, iso, parse_time
+from devhost.durable.status import public_history, status_json
 
 WEBHOOK_BASE = "/runtime/webhooks/durabletask"
 RPC_BASE = "/durabletask"
@@ -155,7 +157,7 @@ class DurableApi:
         if timeout and not rpc:
             # createAndWaitOnNewInstancePostUri: answer with the output if it finishes in time
             try:
-                row = await self.engine.wait_terminal(iid, float(timeout))
+                row = await self.engine.waiters.wait(iid, float(timeout))
             except ValueError:
                 return _json({"error": "timeout must be a number of seconds"}, 400)
             if row is not None:
@@ -195,7 +197,6 @@ class DurableApi:
             v = q.get(name)
             if not v:
                 return None
-            from devhost.durable import iso, parse_time
             return iso(parse_time(v))
 
         return statuses, t("createdTimeFrom"), t("createdTimeTo"), q.get("instanceIdPrefix")

@@ -26,6 +26,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from devhost.config import read_host_json
+from devhost.http_api import DurableApi
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -186,11 +189,9 @@ class DevHost:
     def binding_json(self) -> str:
         """The durableClient binding JSON devhost gives functions: build a real client from it with
         `azure.durable_functions.DurableOrchestrationClient(host.binding_json())`."""
-        from devhost.http_api import DurableApi
         return DurableApi(None, self.hub_name(), None).binding_json(self.base_url)
 
     def hub_name(self) -> str:
-        from devhost.config import read_host_json
         durable = (read_host_json(self.app_dir).get("extensions") or {}).get("durableTask") or {}
         return str(durable.get("hubName") or "TestHubName")
 

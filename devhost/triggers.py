@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import os
 import re
 from datetime import UTC, datetime, timedelta
 
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.functions.blob import (
     InputStream as BlobInputStream,  # the concrete class (func.InputStream is abstract)
 )
+from azure.functions.queue import QueueMessage
 from azure.functions.timer import TimerRequest  # the concrete class (func.TimerRequest is abstract)
+from azure.storage.blob import BlobServiceClient
+from azure.storage.queue import QueueClient
+from croniter import croniter
 
 from devhost.config import connection_string
-from devhost.durable import iso
+from devhost.durable.protocol import iso, parse_time
+from devhost.store import get_schedule_last, set_schedule_last
 
 log = logging.getLogger("devhost")
 
@@ -67,13 +75,11 @@ class BlobWatcher:
 
     def _container_client(self):
         if self._client is None:
-            from azure.storage.blob import BlobServiceClient
             conn = connection_string(self.info.trigger.get("connection"))
             self._client = BlobServiceClient.from_connection_string(conn).get_container_client(self.container)
         return self._client
 
     def _list(self):
-        from azure.core.exceptions import ResourceNotFoundError
         try:
             return [(b.name, b.etag, b.size) for b in
                     self._container_client().list_blobs(name_starts_with=self.prefix or None)]
@@ -158,11 +164,9 @@ class QueueWatcher:
 
     def _clients(self):
         if self._client is None:
-            from azure.storage.queue import QueueClient
             conn = connection_string(self.info.trigger.get("connection"))
             self._client = QueueClient.from_connection_string(conn, self.queue)
             self._poison = QueueClient.from_connection_string(conn, f"{self.queue}-poison")
-            from azure.core.exceptions import ResourceExistsError
             try:
                 self._client.create_queue()
             except ResourceExistsError:
@@ -179,7 +183,6 @@ class QueueWatcher:
             client.delete_message(msg)
             return "done"
         if (msg.dequeue_count or 0) >= self.max_dequeue:
-            from azure.core.exceptions import ResourceExistsError
             try:
                 poison.create_queue()
             except ResourceExistsError:
@@ -191,11 +194,6 @@ class QueueWatcher:
         return "retry"
 
     async def run(self) -> None:
-        import base64
-        import binascii
-
-        from azure.functions.queue import QueueMessage
-
         loop = asyncio.get_running_loop()
         warned = False
         while True:
@@ -251,11 +249,6 @@ async def timer_loop(host, info) -> None:
 
     The last scheduled occurrence is kept on disk: if one was missed while devhost was down, it fires
     once at start with past_due=True, as the Functions host does."""
-    from croniter import croniter
-
-    from devhost.durable import parse_time
-    from devhost.store import get_schedule_last, set_schedule_last
-
     schedule = resolve_schedule(str(info.trigger.get("schedule", "")))
     six = len(schedule.split()) == 6
 

@@ -12,7 +12,7 @@ import pytest
 from azure.durable_functions import DurableOrchestrationClient
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 
-from devhost.durable import Engine  # noqa: F401  (import check: devhost is importable in tests)
+from devhost.durable.engine import Engine  # noqa: F401  (import check: devhost is importable in tests)
 from devhost.http_api import DurableApi
 from tests.devhost.conftest import start
 

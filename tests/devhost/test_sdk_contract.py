@@ -15,7 +15,7 @@ from aiohttp import web
 from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
-from devhost.durable import REPLAY_SKIP, event, flatten_actions
+from devhost.durable.protocol import REPLAY_SKIP, event, flatten_actions
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
