@@ -6,8 +6,10 @@ values of shared.catalog), a Korean caption, tags, and optionally source and lic
 category or stage, missing file, unreadable image) becomes an error line with its row number and never
 stops the others. Good rows are embedded in batches, their images and thumbnails stored in the
 "references" container under content-addressed names, and loaded with binary COPY, one transaction per
-batch. Rows whose image (sha256) is already stored are skipped, so a rerun changes nothing and a run
-that was interrupted resumes where it stopped: every row ends up exactly once.
+batch, each with the Korean lemmas of its caption and tags (shared.references.korean); rows stored
+earlier get theirs (re)computed at the end. Rows whose image (sha256) is already stored are skipped,
+so a rerun changes nothing and a run that was interrupted resumes where it stopped: every row ends up
+exactly once.
 """
 
 from __future__ import annotations
@@ -59,10 +61,12 @@ class IngestReport:
     added: int = 0
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
+    relemmatised: int = 0  # stored rows whose Korean lemmas were recomputed
 
     def summary(self) -> str:
+        relemmatised = f", 형태소 다시 분석 {self.relemmatised}개" if self.relemmatised else ""
         return (f"완료: 새로 추가 {self.added}개, 이미 있어 건너뜀 {self.skipped}개, 오류 {len(self.errors)}개 "
-                f"(전체 {self.rows}행)")
+                f"(전체 {self.rows}행){relemmatised}")
 
 
 # --- metadata -----------------------------------------------------------------------------------
@@ -252,7 +256,7 @@ def ingest(source: str | Path, metadata: Path, *, batch_size: int = DEFAULT_BATC
            out: Callable[[str], None] = print) -> IngestReport:
     from shared.db import pool as db
     from shared.references import embedding
-    from shared.references.store import NewReference, existing_sha256, insert_batch
+    from shared.references.store import NewReference, existing_sha256, insert_batch, refresh_lemmas
     from shared.storage import blobs as storage
 
     reader = make_source(source)
@@ -317,5 +321,7 @@ def ingest(source: str | Path, metadata: Path, *, batch_size: int = DEFAULT_BATC
             bar.update(len(batch))
     finally:
         bar.close()
+    with db.connection() as conn:  # rows loaded before the lemmas column, or under older concept tables
+        report.relemmatised = refresh_lemmas(conn)
     report.errors.sort(key=lambda e: e.line)
     return report

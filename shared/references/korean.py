@@ -21,7 +21,8 @@ from functools import lru_cache
 from ..core import concepts
 
 MAX_ANALYSED_CHARS = 400  # a caption or query longer than this is cut: its first words say what it is
-_CONTENT_TAGS = ("NNG", "NNP", "XR", "SL", "SH")
+_CONTENT_TAGS = ("NNG", "NNP", "XR", "SH")
+_GLUE_TAGS = ("NNG", "NNP", "SL", "SN")
 _STEM_TAGS = ("VV", "VA")
 _lock = threading.Lock()
 _analyser = None
@@ -48,21 +49,32 @@ def clean(text: str | None) -> str:
 
 
 def _raw_lemmas(text: str) -> list[tuple[str, bool]]:
-    """(word, is a verb/adjective stem) for each content token."""
-    out = []
+    """(word, minor) for each content token: minor words (verb/adjective stems, numbers) weigh less
+    in a query. Nouns, numbers and letters written together (군집3, 63빌딩) also
+    count as the one word they form."""
+    out: list[tuple[str, bool]] = []
+    glued: list = []  # the nouns/numbers/letters of the current run without spaces between them
+
+    def close_run():
+        if len(glued) > 1:
+            out.append(("".join(t.form for t in glued).lower(), False))
+        glued.clear()
+
     for token in analyser().tokenize(text[:MAX_ANALYSED_CHARS]):
         tag = token.tag.split("-")[0]  # VA-I (irregular) is still an adjective
-        if tag in _CONTENT_TAGS:
-            word = token.form
-        elif tag in _STEM_TAGS:
-            word = token.lemma[:-1] if token.lemma.endswith("다") else token.form
+        if tag in _GLUE_TAGS:
+            if glued and glued[-1].end != token.start:
+                close_run()
+            glued.append(token)
         else:
-            continue
-        if tag == "SL":
-            if len(word) < 2:  # a lone Latin letter (the N of N서울타워) is left to the joining
-                continue
-            word = word.lower()
-        out.append((word, tag in _STEM_TAGS))
+            close_run()
+        if tag in _CONTENT_TAGS:
+            out.append((token.form, False))
+        elif tag in ("SL", "SN") and (len(token.form) >= 2 or tag == "SN"):
+            out.append((token.form.lower(), tag == "SN"))  # a lone Latin letter (N of N서울타워) only joins
+        elif tag in _STEM_TAGS:
+            out.append((token.lemma[:-1] if token.lemma.endswith("다") else token.form, True))
+    close_run()
     return out
 
 
@@ -93,23 +105,36 @@ def _joined(words: list[str]) -> list[str]:
     return joined
 
 
+@lru_cache(maxsize=1)
+def lemmas_version() -> int:
+    """A number that changes whenever the analyser or the concept tables change: stored lemmas made
+    under another number are recomputed (shared.references.store.refresh_lemmas)."""
+    import hashlib
+    from importlib.metadata import version
+
+    tables = repr((sorted(concepts.SYNONYMS.items()), sorted(concepts.IMPLIES.items()), sorted(concepts.STOPWORDS),
+                   sorted(concepts.COMPOUND_PARTS), MAX_ANALYSED_CHARS, version("kiwipiepy"),
+                   version("kiwipiepy-model")))
+    return int.from_bytes(hashlib.sha256(tables.encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
 def canonical(word: str) -> str:
     return concepts.CANONICAL.get(word, word)
 
 
 def _analysed(text: str | None) -> dict[str, bool]:
-    """Distinct canonical lemmas in order of appearance → whether it is a verb/adjective stem."""
+    """Distinct canonical lemmas in order of appearance → whether it is a minor word (see _raw_lemmas)."""
     text = clean(text)
     if not text:
         return {}
     raw = _raw_lemmas(text)
-    stems = {word for word, is_stem in raw if is_stem}
+    minor = {word for word, is_minor in raw if is_minor}
     words: dict[str, bool] = {}
     for word in [word for word, _ in raw] + _joined([word for word, _ in raw]):
         for piece in [word, *_split(word)]:
             lemma = canonical(piece)
             if lemma not in concepts.STOPWORDS and lemma not in words:
-                words[lemma] = word in stems
+                words[lemma] = word in minor
     return words
 
 
@@ -156,8 +181,8 @@ def query_lemmas(text: str | None) -> QueryLemmas:
     analysed = _analysed(text)
     words = list(analysed)
     weighted: dict[str, float] = {}
-    for word, is_stem in analysed.items():
-        weighted[word] = CUE_WEIGHT if is_stem or word in concepts.CUE_INDEX else SUBJECT_WEIGHT
+    for word, is_minor in analysed.items():
+        weighted[word] = CUE_WEIGHT if is_minor or word in concepts.CUE_INDEX else SUBJECT_WEIGHT
     for word in implied(words):
         base = CUE_WEIGHT if word in concepts.CUE_INDEX else SUBJECT_WEIGHT
         weighted.setdefault(word, base * IMPLIED_FACTOR)

@@ -4,13 +4,16 @@ search() ranks candidates from up to four lists and fuses them by reciprocal ran
   - the query text's embedding against the reference images (KoCLIP is trained text ↔ image),
   - the query text's embedding against the caption embeddings,
   - the artist's photo embedding against the reference images (when a photo is given),
-  - tag and caption text match (exact tags first, then words found in caption/tags, then trigrams).
+  - tag and caption text match (exact tags first, then words found in caption/tags, then trigrams),
+  - Korean lemma match (shared.references.korean: 궁궐에서 → 궁궐, N서울타워 → 남산타워, 설경 → 눈 + 겨울)
+    on the GIN-indexed lemmas column (migration 0005), each query lemma weighted by what it says.
 Each vector list is an HNSW cosine scan filtered by category/stage; pgvector's iterative index scan
 keeps reading the graph until enough rows pass the filter. Connections come from shared.db's pool.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -26,6 +29,7 @@ TABLE = "reference_images"
 RRF_K = 60  # the usual RRF constant: damps the difference between the very top ranks
 MAX_K = 50
 DEFAULT_K = 6
+MAX_QUERY_CHARS = 200  # a search box query; longer text (a pasted page) is refused, not analysed
 MIN_CANDIDATES = 40  # per list
 # HNSW's candidate list (hnsw.ef_search) grows with the table. pgvector's default of 40 reaches recall@10
 # 0.99 at 20,000 rows but fell to 0.87 at 200,000 (bench/search.py); 100 brings that back to 0.99. A large
@@ -35,6 +39,8 @@ EF_SEARCH_SMALL = 40
 EF_SEARCH_LARGE = 100
 LARGE_TABLE_ROWS = 100_000
 EMBEDDING_DIM = 512
+LEMMA_WEIGHT = 2.0  # the lemma list against the trigram list (bench/search_quality.py)
+MAX_TEXT_CHARS = 2000  # search() from the generation step: a description is cut, never refused
 
 # Korean particles and endings that glue onto a word ("경복궁의", "한옥에서"): a query word without them
 # is tried too, so it can meet a tag.
@@ -86,10 +92,19 @@ def _vector(value):
 
 def search_query(params: Mapping[str, str]) -> dict:
     """The keyword arguments of search() from GET /api/references/search's q, category, stage and k,
-    or a Korean ValidationError (category, stage and k's range are checked by search itself)."""
-    text = (params.get("q") or "").strip()
+    or a Korean ValidationError (category, stage and k's range are checked by search itself).
+    Control characters count as spaces; a query without a single letter or digit (emoji only) is
+    refused rather than answered with whatever the vectors find nearest."""
+    from shared.references.korean import clean
+
+    text = clean(params.get("q"))
     if not text:
         raise ValidationError("검색어(q)를 입력해 주세요.", code="missing_query")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ValidationError(f"검색어는 {MAX_QUERY_CHARS}자 이하로 입력해 주세요 (받은 길이 {len(text)}자).",
+                              code="query_too_long")
+    if not any(ch.isalnum() for ch in text):
+        raise ValidationError("검색어에 글자나 숫자가 없습니다. 찾을 장면을 글로 적어 주세요.", code="query_without_words")
     raw_k = (params.get("k") or "").strip()
     try:
         k = int(raw_k) if raw_k else DEFAULT_K
@@ -158,6 +173,23 @@ def _text_ranking(conn, text: str, where: str, params: dict, limit: int) -> list
     return [row[0] for row in rows]
 
 
+def _lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[int]:
+    """References sharing lemmas with the query, by the summed weight of the lemmas they share."""
+    from shared.references.korean import query_lemmas
+
+    query = query_lemmas(text)
+    if not query:
+        return []
+    sql = (f"SELECT id FROM ("
+           f" SELECT id, (SELECT sum(q.weight) FROM unnest(%(words)s::text[], %(weights)s::float8[]) AS q(word, weight)"
+           f"  WHERE q.word = ANY(lemmas)) AS score"
+           f" FROM {TABLE} WHERE {where} AND lemmas && %(words)s::text[]"
+           f") AS matches ORDER BY score DESC, id LIMIT %(limit)s")
+    rows = conn.execute(sql, {**params, "words": list(query.words), "weights": list(query.weights),
+                              "limit": limit}).fetchall()
+    return [row[0] for row in rows]
+
+
 def fuse(lists: Sequence[RankedList], k: int) -> list[tuple[int, float]]:
     """Reciprocal rank fusion: each list adds weight / (RRF_K + rank); ties go to the lower id."""
     scores: dict[int, float] = {}
@@ -182,9 +214,10 @@ def search(*, text: str | None = None, text_embedding=None, image_embedding=None
     """The k references that best fit the query within the category/stage (None: any), best first,
     each with its fused score. The text is embedded here when no text_embedding is given."""
     from shared.db import pool as db
+    from shared.references.korean import clean
 
     k = validate_filters(category, stage, k)
-    text = (text or "").strip() or None
+    text = clean(text)[:MAX_TEXT_CHARS] or None  # NUL and other control characters never reach SQL
     if text and text_embedding is None:
         text_embedding = _embed_query_text(text)
     text_vector, image_vector = _vector(text_embedding), _vector(image_embedding)
@@ -206,9 +239,13 @@ def search(*, text: str | None = None, text_embedding=None, image_embedding=None
                                                                   where, params, limit)))
         if text:
             # The artist's own words weigh as much as all the vector evidence together: an exact tag
-            # match must not drown under references that are merely near in embedding space.
+            # match must not drown under references that are merely near in embedding space. The
+            # lemma match reads those words best (inflections, synonyms, what they imply) and weighs
+            # LEMMA_WEIGHT times as much as the trigram match, which still catches typos.
             weight = float(max(1, len(lists)))
             lists.append(RankedList("text match", _text_ranking(conn, text, where, params, limit), weight))
+            lists.append(RankedList("lemmas", _lemma_ranking(conn, text, where, params, limit),
+                                    weight * LEMMA_WEIGHT))
         fused = fuse(lists, k)
         if not fused:
             return []
@@ -243,9 +280,9 @@ class NewReference:
 
 
 INSERT_COLUMNS = ("category", "stage", "tags", "caption", "blob_name", "thumbnail_blob", "sha256", "source",
-                  "license", "width", "height", "image_embedding", "caption_embedding")
+                  "license", "width", "height", "image_embedding", "caption_embedding", "lemmas", "lemmas_version")
 _COPY_TYPES = ["text", "text", "text[]", "text", "text", "text", "text", "text", "text", "int4", "int4",
-               "vector", "vector"]
+               "vector", "vector", "text[]", "int4"]
 
 
 def insert_batch(conn, rows: Sequence[NewReference]) -> set[str]:
@@ -256,24 +293,51 @@ def insert_batch(conn, rows: Sequence[NewReference]) -> set[str]:
     behind (the transaction rolls back), so a rerun loads each row exactly once. Returns the sha256 of
     the rows inserted.
     """
+    from shared.references import korean
+
     if not rows:
         return set()
     columns = ", ".join(INSERT_COLUMNS)
+    version = korean.lemmas_version()
     with conn.transaction():
         conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS reference_staging ("
+            "CREATE TEMP TABLE IF NOT EXISTS reference_staging_v2 ("
             " category text, stage text, tags text[], caption text, blob_name text, thumbnail_blob text,"
             " sha256 text, source text, license text, width integer, height integer,"
-            " image_embedding vector(512), caption_embedding vector(512)) ON COMMIT DELETE ROWS")
+            " image_embedding vector(512), caption_embedding vector(512), lemmas text[], lemmas_version integer)"
+            " ON COMMIT DELETE ROWS")
         with conn.cursor() as cur:
-            with cur.copy(f"COPY reference_staging ({columns}) FROM STDIN WITH (FORMAT BINARY)") as copy:
+            with cur.copy(f"COPY reference_staging_v2 ({columns}) FROM STDIN WITH (FORMAT BINARY)") as copy:
                 copy.set_types(_COPY_TYPES)
                 for row in rows:
-                    copy.write_row([getattr(row, name) for name in INSERT_COLUMNS])
+                    copy.write_row([*(getattr(row, name) for name in INSERT_COLUMNS[:-2]),
+                                    korean.document_lemmas(row.caption, row.tags), version])
             inserted = cur.execute(
-                f"INSERT INTO {TABLE} ({columns}) SELECT DISTINCT ON (sha256) {columns} FROM reference_staging"
+                f"INSERT INTO {TABLE} ({columns}) SELECT DISTINCT ON (sha256) {columns} FROM reference_staging_v2"
                 f" ORDER BY sha256 ON CONFLICT (sha256) DO NOTHING RETURNING sha256").fetchall()
     return {row[0] for row in inserted}
+
+
+def refresh_lemmas(conn, batch_size: int = 500) -> int:
+    """Recompute the lemmas of rows stored before the lemmas column, or under other concept tables
+    (lemmas_version differs). Returns how many rows were updated."""
+    from shared.references import korean
+
+    version = korean.lemmas_version()
+    updated = 0
+    while True:
+        with conn.transaction():
+            rows = conn.execute(f"SELECT id, caption, tags FROM {TABLE} WHERE lemmas_version <> %s ORDER BY id"
+                                f" LIMIT %s FOR UPDATE SKIP LOCKED", (version, batch_size)).fetchall()
+            if not rows:
+                return updated
+            conn.execute(
+                f"UPDATE {TABLE} AS r SET lemmas = ARRAY(SELECT jsonb_array_elements_text(u.lemmas)),"
+                f" lemmas_version = %s FROM jsonb_to_recordset(%s::jsonb) AS u(id bigint, lemmas jsonb)"
+                f" WHERE r.id = u.id",
+                (version, json.dumps([{"id": ref_id, "lemmas": korean.document_lemmas(caption, list(tags))}
+                                      for ref_id, caption, tags in rows], ensure_ascii=False)))
+            updated += len(rows)
 
 
 def existing_sha256(conn, digests: Sequence[str]) -> set[str]:
