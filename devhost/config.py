@@ -21,6 +21,10 @@ FUNCTION_KEY_SETTING = "DEVHOST_FUNCTION_KEY"
 MASTER_KEY_SETTING = "DEVHOST_MASTER_KEY"
 
 
+class ConfigError(Exception):
+    """A setting file devhost cannot start with; the message names the file and the place."""
+
+
 @dataclass
 class HostConfig:
     app_dir: Path
@@ -29,6 +33,7 @@ class HostConfig:
     route_prefix: str = "api"
     hub_name: str = "TestHubName"
     max_activities: int = 10
+    default_version: str = ""  # extensions.durableTask.defaultVersion: the version of new instances
     function_keys: set[str] = field(default_factory=set)
     master_key: str = ""
     generated_keys: bool = False
@@ -45,15 +50,29 @@ class HostConfig:
 
 
 def _strip_json_comments(text: str) -> str:
-    # host.json may carry // comments; keep it simple: drop whole-line comments.
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    # host.json may carry // comments; keep it simple: blank out whole-line comments (blank, not
+    # dropped, so an error's line number is the file's own).
+    return "\n".join("" if line.lstrip().startswith("//") else line for line in text.splitlines())
+
+
+def read_json_file(path: Path) -> dict:
+    """A settings file as a dict; ConfigError with the file, line and column when it is not valid JSON."""
+    try:
+        data = json.loads(_strip_json_comments(path.read_text(encoding="utf-8-sig")))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a JSON object at the top level (line 1, column 1)")
+    return data
 
 
 def read_host_json(app_dir: Path) -> dict:
     path = app_dir / "host.json"
     if not path.exists():
         return {}
-    return json.loads(_strip_json_comments(path.read_text(encoding="utf-8")))
+    return read_json_file(path)
 
 
 def apply_local_settings(app_dir: Path) -> None:
@@ -61,7 +80,7 @@ def apply_local_settings(app_dir: Path) -> None:
     path = app_dir / "local.settings.json"
     if not path.exists():
         return
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = read_json_file(path)
     for key, value in (data.get("Values") or {}).items():
         if key not in os.environ and value is not None:
             os.environ[key] = str(value)
@@ -90,6 +109,14 @@ def connection_string(setting_name: str | None) -> str:
     return value
 
 
+def _positive_int(section: dict, key: str, default: int, path: Path) -> int:
+    value = section.get(key) or default
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{path}: extensions.durableTask.{key} must be a whole number, not {value!r}") from None
+
+
 def load_config(app_dir: Path, port: int, data_dir: Path | None) -> HostConfig:
     app_dir = app_dir.resolve()
     apply_local_settings(app_dir)
@@ -103,7 +130,8 @@ def load_config(app_dir: Path, port: int, data_dir: Path | None) -> HostConfig:
         data_dir=(data_dir or app_dir / ".data" / "devhost").resolve(),
         route_prefix=str(http.get("routePrefix", "api")).strip("/"),
         hub_name=str(durable.get("hubName") or "TestHubName"),
-        max_activities=max(1, int(durable.get("maxConcurrentActivityFunctions") or 10)),
+        max_activities=_positive_int(durable, "maxConcurrentActivityFunctions", 10, app_dir / "host.json"),
+        default_version=str(durable.get("defaultVersion") or ""),
     )
     fkey = os.environ.get(FUNCTION_KEY_SETTING, "").strip()
     mkey = os.environ.get(MASTER_KEY_SETTING, "").strip()

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import azure.functions as func
 from aiohttp import web
-from azure.durable_functions.models.utils import http_utils
 
-from devhost.config import HostConfig, load_config, local_http_port
+from devhost.config import ConfigError, HostConfig, load_config, local_http_port
 from devhost.durable.engine import Engine
 from devhost.http_api import RPC_BASE, WEBHOOK_BASE, DurableApi
 from devhost.invocation import Context, log_invocation
-from devhost.loader import FunctionInfo, load_functions
+from devhost.loader import AppNotFound, FunctionInfo, app_file, load_functions
 from devhost.routing import RouteTemplate
 from devhost.store import Store
 from devhost.triggers import start_trigger_loops
@@ -195,10 +194,14 @@ class Host:
         for task in self._background:
             task.cancel()
         await self.engine.stop()
-        try:  # the SDK's shared aiohttp session (used by the durable client in this process)
-            await http_utils._close_session()
-        except Exception:
-            pass
+        # The SDK's shared aiohttp session, when the app's durable client used one in this process. Looked
+        # up, not imported: importing azure.durable_functions reads ./host.json, which main() checks first.
+        http_utils = sys.modules.get("azure.durable_functions.models.utils.http_utils")
+        if http_utils is not None:
+            try:
+                await http_utils._close_session()
+            except Exception:
+                log.debug("devhost: closing the durable client's session failed", exc_info=True)
         if self.runner:
             await self.runner.cleanup()
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -275,7 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("azure").setLevel(logging.WARNING)
-    port = args.port or local_http_port(Path(args.app_dir)) or 7071
-    cfg = load_config(Path(args.app_dir), port, Path(args.data_dir) if args.data_dir else None)
+    app_dir = Path(args.app_dir)
+    try:
+        app_file(app_dir)  # before anything else: never serve some other folder's app under this banner
+        port = args.port or local_http_port(app_dir) or 7071
+        cfg = load_config(app_dir, port, Path(args.data_dir) if args.data_dir else None)
+    except (AppNotFound, ConfigError) as exc:
+        print(f"devhost: cannot start: {exc}", file=sys.stderr, flush=True)
+        return 2
     asyncio.run(serve(cfg))
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import inspect
 import json
 import sys
@@ -34,6 +34,35 @@ class FunctionInfo:
         return self.trigger.get("name", "")
 
 
+class AppNotFound(Exception):
+    """The app dir holds no function_app.py (devhost must not fall back to another folder's app)."""
+
+
+def app_file(app_dir: Path, module_name: str = "function_app") -> Path:
+    """The app's entry file in `app_dir`; AppNotFound when it is not there."""
+    path = app_dir.resolve() / f"{module_name}.py"
+    if not path.is_file():
+        raise AppNotFound(f"{app_dir.resolve()} has no {module_name}.py: --app-dir must name the folder "
+                          f"that holds the Function App ({module_name}.py, host.json)")
+    return path
+
+
+def _import_app_module(path: Path, module_name: str):
+    """Import the app's module from `path` itself, never a same-named module elsewhere on sys.path."""
+    loaded = sys.modules.get(module_name)
+    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve() == path:
+        return loaded
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
 def find_app(module) -> func.FunctionRegister:
     preferred = getattr(module, "app", None)
     if isinstance(preferred, func.FunctionRegister):
@@ -52,14 +81,13 @@ def _params(fn: Callable) -> set[str]:
 
 
 def load_functions(app_dir: Path, module_name: str = "function_app") -> list[FunctionInfo]:
-    app_dir = app_dir.resolve()
-    if str(app_dir) not in sys.path:
-        sys.path.insert(0, str(app_dir))
-    if module_name in sys.modules:
-        module = sys.modules[module_name]
-    else:
-        module = importlib.import_module(module_name)
-    app = find_app(module)
+    path = app_file(app_dir, module_name)
+    app_dir = path.parent
+    # the app's own packages (imported by function_app.py) resolve from its folder first
+    if str(app_dir) in sys.path:
+        sys.path.remove(str(app_dir))
+    sys.path.insert(0, str(app_dir))
+    app = find_app(_import_app_module(path, module_name))
     infos: list[FunctionInfo] = []
     for f in app.get_functions():  # once per app object: a second call raises "not unique"
         bindings = json.loads(f.get_function_json())["bindings"]
