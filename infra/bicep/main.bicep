@@ -5,7 +5,8 @@
 //     ├─ PostgreSQL Flexible Server (Entra only) + pgvector / pg_trgm
 //     ├─ Azure OpenAI (chat + image deployments) and Azure Speech (no local auth)
 //     └─ Application Insights (Entra auth) + Log Analytics
-//   Static Web Apps (the site) with the Function App as its linked backend
+//   Static Web Apps (the site, sign-in for /api/*) with the Function App as its linked backend; the
+//   Function App answers only requests the site forwards (modules/api-access.bicep)
 //
 // Keyless throughout: the app reaches every service with its managed identity through the role
 // assignments in modules/rbac.bicep. The app settings below are the contract with shared/core/config.py
@@ -47,6 +48,9 @@ param speechLocation string = ''
   'eastasia'
 ])
 param staticWebAppLocation string = 'eastasia'
+
+@description('Sign-in providers of the site, comma-separated: aad (Microsoft Entra ID) and/or github. Static Web Apps pre-configured providers (no app registration, no secret); the others are blocked by staticwebapp.config.json, which infra/scripts/site_auth.py writes from this value (AUTH_PROVIDERS) at deploy.')
+param authProviders string = 'aad'
 
 // ---- Function App ----
 @description('Memory per Function App instance in MB (KoCLIP int8 towers + image work need at least 2048).')
@@ -91,11 +95,17 @@ param chatDeploymentSku string = 'GlobalStandard'
 @description('Chat deployment capacity (thousands of tokens per minute).')
 param chatDeploymentCapacity int = 50
 
-@description('Image model (gpt-image family by default; dall-e-3 where a deployment still has it).')
-param imageModelName string = 'gpt-image-1'
+@description('Chat deployment name (AZURE_OPENAI_CHAT_DEPLOYMENT); empty: the model name.')
+param chatDeploymentName string = ''
+
+@description('Image model: a current gpt-image model (edits with several input images, more sizes); dall-e-3 where a deployment still has it. docs/API.md "Models" lists what each family can make.')
+param imageModelName string = 'gpt-image-1.5'
 
 @description('Image model version.')
-param imageModelVersion string = '2025-04-15'
+param imageModelVersion string = '2025-12-16'
+
+@description('Image deployment name (AZURE_OPENAI_IMAGE_DEPLOYMENT); empty: the model name.')
+param imageDeploymentName string = ''
 
 @description('Image deployment SKU.')
 param imageDeploymentSku string = 'GlobalStandard'
@@ -278,14 +288,14 @@ module openAi 'modules/openai.bicep' = {
     tags: tags
     kind: openAiKind
     chatDeployment: {
-      name: chatModelName
+      name: empty(chatDeploymentName) ? chatModelName : chatDeploymentName
       model: chatModelName
       version: chatModelVersion
       sku: chatDeploymentSku
       capacity: chatDeploymentCapacity
     }
     imageDeployment: {
-      name: imageModelName
+      name: empty(imageDeploymentName) ? imageModelName : imageDeploymentName
       model: imageModelName
       version: imageModelVersion
       sku: imageDeploymentSku
@@ -385,6 +395,16 @@ module web 'modules/static-web-app.bicep' = {
   }
 }
 
+// After the site and its link: the Function App then accepts only what the site forwards.
+module apiAccess 'modules/api-access.bicep' = {
+  name: 'api-access'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    staticWebAppHostname: web.outputs.defaultHostname
+  }
+}
+
 module blobTriggerSubscription 'modules/blob-trigger-subscription.bicep' = if (enableBlobEventSubscription) {
   name: 'blob-trigger-subscription'
   scope: rg
@@ -406,6 +426,7 @@ output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
 output SERVICE_WEB_NAME string = web.outputs.name
 output SERVICE_WEB_URI string = web.outputs.uri
+output AUTH_PROVIDERS string = authProviders
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 output BATCH_TRIGGER_FUNCTION_NAME string = batchTriggerFunctionName

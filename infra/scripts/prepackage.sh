@@ -6,6 +6,8 @@
 #      once into .data/models/koclip-base (ignored, never deployed) and only the needed files copied.
 #      Set KOCLIP_EXPORT_DIR to use an export you already have.
 #   2. static-site/vendor/: the Speech SDK browser bundle (scripts/vendor_site.sh).
+#   3. the site's sign-in rules for AUTH_PROVIDERS (the authProviders parameter, an azd output):
+#      infra/scripts/site_auth.py rewrites staticwebapp.config.json and auth.swa.json (unchanged for aad).
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -39,3 +41,5 @@ if [ -d node_modules/microsoft-cognitiveservices-speech-sdk ]; then
 else
   echo "note: node_modules missing (run npm ci); the site falls back to the browser's speech recognition" >&2
 fi
+
+.venv/bin/python infra/scripts/site_auth.py

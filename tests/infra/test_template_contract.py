@@ -300,12 +300,22 @@ def test_openai_has_chat_and_image_deployments_from_parameters():
         assert capacity.endswith("Deployment.capacity")
     main = bm.load(bm.MAIN)
     assert main.param_default("chatModelName") == "gpt-4.1"
-    assert main.param_default("imageModelName") == "gpt-image-1"
+    # a current gpt-image model by default (gpt-image-1 is retired on the OpenAI API), a parameter
+    assert main.param_default("imageModelName") == "gpt-image-1.5"
+    assert main.param_default("imageModelFamily") == "gpt-image"
     for param in ("chatModelVersion", "imageModelVersion", "chatDeploymentCapacity", "imageDeploymentCapacity"):
         assert param in main.params
     params = main.module("openAi").get("params")
     assert bm.text(bm.get_path(params, "chatDeployment", "model")) == "chatModelName"
     assert bm.text(bm.get_path(params, "imageDeployment", "version")) == "imageModelVersion"
+    # deployment names stay settings: a parameter each (default: the model's name), handed to the app
+    for kind in ("chat", "image"):
+        assert main.param_default(f"{kind}DeploymentName") == ""
+        name = bm.text(bm.get_path(params, f"{kind}Deployment", "name"))
+        assert name == f"empty({kind}DeploymentName) ? {kind}ModelName : {kind}DeploymentName", name
+        setting = f"AZURE_OPENAI_{kind.upper()}_DEPLOYMENT"
+        assert bm.text(app_settings_from_main()[setting]) == f"openAi.outputs.{kind}DeploymentName"
+    assert bm.text(openai.outputs["imageDeploymentName"]) == "image.name"
 
 
 def test_static_web_app_is_linked_to_the_function_app():

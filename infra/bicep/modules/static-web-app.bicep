@@ -1,6 +1,10 @@
 // The site (static-site/: plain HTML/CSS/JS, no build) on Azure Static Web Apps, with the Function App
 // linked as its backend: the site calls /api/* on its own origin, so no CORS rule is needed.
 // Linked backends need the Standard plan.
+// Sign-in is Static Web Apps authentication: its pre-configured providers need no app registration and
+// no secret. Which providers may be used, and that /api/* is for signed-in users only, is said by
+// static-site/staticwebapp.config.json (the deploy writes its provider rules from AUTH_PROVIDERS:
+// infra/scripts/site_auth.py); the Function App accepts only what the site forwards (api-access.bicep).
 
 @description('Static Web App name.')
 param name string
@@ -44,4 +48,5 @@ resource backend 'Microsoft.Web/staticSites/linkedBackends@2024-04-01' = {
 }
 
 output name string = site.name
+output defaultHostname string = site.properties.defaultHostname
 output uri string = 'https://${site.properties.defaultHostname}'
