@@ -5,9 +5,10 @@
    pieces; edge and grid pixels then join the piece next to them. The grid bounds the damage of a
    wider gap in an outline to one cell.
 2. Merging (a region adjacency graph): neighbouring pieces whose shared border is mostly not on an
-   edge and whose mean colours (CIELAB) are close are joined, closest first. A gradient sky is a
-   chain of such pieces, each close to the next, so it ends as one region; two pieces across an
-   outline never merge here, so region borders follow the line art.
+   edge, across which the colour (CIELAB, read 2 px either side) barely steps, and whose means are
+   not far apart, are joined, smallest step first. A gradient sky is a chain of such pieces, each
+   close to the next, so it ends as one region; two pieces across an outline never merge here, so
+   region borders follow the line art.
 3. Cleanup: pieces below a minimum area (speckle) join their most similar neighbour, then the
    smallest regions do so until at most MAX_REGIONS[detail] remain.
 Each region's flat is the mean colour of its pixels off the edges.
@@ -21,10 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 GRID = 40  # px at 1024 px width: the over-segmentation's cell
-MERGE_DELTA_E = 9.0  # CIELAB distance of piece means below which pieces across a non-edge border merge
+STEP_DELTA_E = 6.0  # CIELAB step across a non-edge border (2 px either side) below which pieces merge
+MEAN_DELTA_E = 24.0  # ... provided their mean colours are no further apart than this
+STEP_REACH = 2  # px either side of a border where its step is read
 EDGE_COVERAGE = 0.45  # share of a border lying on an edge from which it counts as an outline
-MAX_REGIONS: dict[str, int] = {"low": 40, "normal": 120, "high": 400}
-MIN_AREA: dict[str, float] = {"low": 1.5e-3, "normal": 5e-4, "high": 1.5e-4}  # share of the image
+MAX_REGIONS: dict[str, int] = {"low": 80, "normal": 400, "high": 1000}
+MIN_AREA: dict[str, float] = {"low": 4e-4, "normal": 1e-4, "high": 3e-5}  # share of the image
 
 
 @dataclass
@@ -74,24 +77,38 @@ def _fill_unassigned(labels) -> Any:
     return grown.astype(np.int32) - 1  # pieces now 0..count-2; a picture that is all edge stays -1
 
 
-def _border_pairs(labels, barrier):
-    """Per touching pair of pieces (a < b): (a, b, border length, border pixels on an edge)."""
+def _border_pairs(labels, barrier, lab):
+    """Per touching pair of pieces (a < b): a, b, border length, border pixels on an edge, and the
+    mean CIELAB step across the border (from STEP_REACH px inside a to STEP_REACH px inside b)."""
     import numpy as np
 
+    h, w = labels.shape
     n = int(labels.max()) + 1
-    keys, on_edge = [], []
-    for a, b, ea, eb in ((labels[:, :-1], labels[:, 1:], barrier[:, :-1], barrier[:, 1:]),
-                         (labels[:-1], labels[1:], barrier[:-1], barrier[1:])):
-        differs = a != b
-        lo, hi = np.minimum(a[differs], b[differs]), np.maximum(a[differs], b[differs])
-        keys.append(lo.astype(np.int64) * n + hi)
-        on_edge.append(ea[differs] | eb[differs])
+    keys, on_edge, steps = [], [], []
+    for axis in (1, 0):
+        a = labels[:, :-1] if axis else labels[:-1]
+        b = labels[:, 1:] if axis else labels[1:]
+        ys, xs = np.nonzero(a != b)
+        ys2, xs2 = (ys, xs + 1) if axis else (ys + 1, xs)
+        la, lb = labels[ys, xs], labels[ys2, xs2]
+        keys.append(np.minimum(la, lb).astype(np.int64) * n + np.maximum(la, lb))
+        on_edge.append(barrier[ys, xs] | barrier[ys2, xs2])
+        if axis:
+            before = lab[ys, np.maximum(xs - STEP_REACH, 0)]
+            after = lab[ys, np.minimum(xs2 + STEP_REACH, w - 1)]
+        else:
+            before = lab[np.maximum(ys - STEP_REACH, 0), xs]
+            after = lab[np.minimum(ys2 + STEP_REACH, h - 1), xs]
+        step = after.astype(np.float32) - before
+        steps.append(np.where((la < lb)[:, None], step, -step))  # oriented from the lower id
     key = np.concatenate(keys)
     edge = np.concatenate(on_edge)
+    step = np.concatenate(steps)
     uniq, inverse = np.unique(key, return_inverse=True)
     length = np.bincount(inverse)
     edged = np.bincount(inverse, weights=edge)
-    return uniq // n, uniq % n, length, edged
+    mean_step = np.stack([np.bincount(inverse, weights=step[:, c]) for c in range(3)], 1) / length[:, None]
+    return uniq // n, uniq % n, length, edged, np.linalg.norm(mean_step, axis=1) / 2.5
 
 
 def _region_sums(labels, lab, weight, n: int):
@@ -136,15 +153,20 @@ class _Merger:
         return self.sums[i] / max(self.area[i], 1.0)
 
 
-def _merge_across_non_edges(merger: _Merger, a, b, length, edged, means) -> None:
-    """Join touching pieces whose border is not an outline and whose means are close (closest first)."""
+def _merge_across_non_edges(merger: _Merger, a, b, length, edged, step, means) -> None:
+    """Join touching pieces whose border is not an outline, across which the colour barely steps,
+    and whose means are not far apart (smallest step first). A gradient is a chain of such pieces."""
     import numpy as np
 
-    delta = np.linalg.norm(means[a] - means[b], axis=1) / 2.55
-    candidates = (edged < EDGE_COVERAGE * length) & (delta < MERGE_DELTA_E)
-    order = np.argsort(delta[candidates], kind="stable")
+    delta = np.linalg.norm(means[a] - means[b], axis=1) / 2.5
+    candidates = (edged < EDGE_COVERAGE * length) & (step < STEP_DELTA_E) & (delta < MEAN_DELTA_E)
+    order = np.argsort(step[candidates], kind="stable")
+    limit = (MEAN_DELTA_E * 2.5) ** 2
     for i, j in zip(a[candidates][order].tolist(), b[candidates][order].tolist(), strict=True):
-        merger.union(i, j)
+        ri, rj = merger.find(i), merger.find(j)
+        # the regions as grown so far must still be alike: no chain of small steps drifts far
+        if ri != rj and float(((merger.mean(ri) - merger.mean(rj)) ** 2).sum()) < limit:
+            merger.union(ri, rj)
 
 
 def _absorb_small(merger: _Merger, a, b, min_area: float, max_regions: int) -> None:
@@ -202,8 +224,8 @@ def segment(smoothed, lab, edges, detail: str = "normal") -> Regions:
         seen, all_sums = _region_sums(labels, lab, np.ones_like(barrier), n)
         means[no_interior] = all_sums[no_interior] / np.maximum(seen[no_interior], 1.0)[:, None]
     merger = _Merger(full_area, means * full_area[:, None])
-    a, b, length, edged = _border_pairs(labels, barrier)
-    _merge_across_non_edges(merger, a, b, length, edged, means)
+    a, b, length, edged, step = _border_pairs(labels, barrier, lab)
+    _merge_across_non_edges(merger, a, b, length, edged, step, means)
     _absorb_small(merger, a, b, MIN_AREA[detail] * h * w, MAX_REGIONS[detail])
     roots = np.array([merger.find(i) for i in range(n)], np.int32)
     _, compact = np.unique(roots, return_inverse=True)

@@ -1,81 +1,111 @@
-"""Named paint-over layers derived from a finished image: line art, flat colours, shading, final.
+"""Named paint-over layers derived from a finished image, as an artist would split it.
 
-Everything is vectorised numpy on uint8/float32 arrays (no per-pixel Python); Pillow does the blur and
-the colour quantisation in C. numpy and Pillow are imported inside the functions (cold start).
+The full stack, bottom to top, as in the PSD:
+  기본 채색 (flat)       regions of one colour each (shared.images.flats): bucket fill and "select same
+                        colour" select a region
+  명암 (shading)         multiply, white = no change: the light and shadow over the flats
+  하이라이트 (highlight)  screen, black = no change: where the picture is brighter than its flat
+  선화 (line art)        dark ink on a transparent layer, outlines from colour edges (shared.images.lineart)
+  완성 (final)           the image itself, hidden, for reference
+The merged image is the composite of the visible layers (what Photoshop shows on opening): flats x
+shading, screened with the highlights, under the line art, which comes close to the image.
 
-The layers, bottom to top, as an artist paints them:
-  완성 (final)      the generated image itself, kept at the bottom for reference
-  기본 채색 (flat)   flat colours: the image smoothed and quantised to a small palette
-  명암 (shading)    multiply layer: grey where the final is darker than the flat colours, transparent
-                    elsewhere, so flat x shading reproduces the final's light and shadow
-  선화 (line art)   dark ink on a transparent background; alpha follows the edge strength
-The merged image is the composite of that stack (what Photoshop shows on opening).
+Per art stage (shared.core.catalog values) the stack differs: 스케치 gets the image with the line art
+over it; 콘티 grey flats under the line art (a storyboard is values and shapes, not colour); the
+colour stages and 배경 the full stack.
+
+numpy, Pillow and opencv are imported inside the functions (cold start).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from shared.images import lineart
 
 FINAL = "final"
 FLAT = "flat"
 SHADING = "shading"
+HIGHLIGHT = "highlight"
 LINE_ART = "line_art"
 
-# Bottom-to-top order; (identifier, name the artist sees, PSD blend mode).
+# The full stack, bottom to top: (identifier, name the artist sees, PSD blend mode).
 LAYERS: tuple[tuple[str, str, str], ...] = (
-    (FINAL, "완성", "normal"),
     (FLAT, "기본 채색", "normal"),
     (SHADING, "명암", "multiply"),
+    (HIGHLIGHT, "하이라이트", "screen"),
     (LINE_ART, "선화", "normal"),
+    (FINAL, "완성", "normal"),
 )
 LAYER_NAMES: dict[str, str] = {key: name for key, name, _ in LAYERS}
 """Identifier -> Korean layer name, for the API and the site."""
+BLEND_MODES: dict[str, str] = {key: blend for key, _, blend in LAYERS}
 
-# Tuning (8-bit luminance units unless noted).
-FLAT_BLUR_RADIUS = 2.0  # smoothing before quantisation (px)
-EDGE_BLUR_RADIUS = 1.0  # lighter smoothing before edge detection (keeps lines sharp, drops grain)
-FLAT_COLOURS = 32
-EDGE_LOW = 14.0  # central-difference gradient magnitude where a line starts to show
-EDGE_HIGH = 64.0  # ... and where it is fully opaque
-INK = (24, 22, 30)  # line colour: a warm near-black
-SHADE_FULL = 0.04  # darkening (fraction of the flat luminance) at which the shading layer is opaque
+# Which layers each art stage gets, bottom to top, and which of them start hidden.
+FULL_STACK = (FLAT, SHADING, HIGHLIGHT, LINE_ART, FINAL)
+STAGE_STACKS: dict[str, tuple[str, ...]] = {
+    "콘티": (FLAT, LINE_ART, FINAL),
+    "스케치": (FINAL, LINE_ART),
+}
+HIDDEN: dict[str, frozenset[str]] = {"스케치": frozenset()}
+DEFAULT_HIDDEN = frozenset({FINAL})
+
+INK = lineart.INK
+LINE_WEIGHTS = tuple(lineart.LINE_WEIGHTS)
+DETAILS = lineart.DETAILS
+MIN_SIDE = 3
+
+
+def stack_for(stage: str | None) -> tuple[str, ...]:
+    """Layer identifiers for an art stage, bottom to top (the full stack for colour stages and None)."""
+    return STAGE_STACKS.get(stage or "", FULL_STACK)
+
+
+def hidden_for(stage: str | None) -> frozenset[str]:
+    return HIDDEN.get(stage or "", DEFAULT_HIDDEN)
+
+
+def layer_names(stage: str | None = None) -> list[str]:
+    """Korean names of a stage's layers, bottom to top, as in its PSD."""
+    return [LAYER_NAMES[key] for key in stack_for(stage)]
 
 
 @dataclass
 class Layers:
-    """RGBA uint8 arrays of the same height x width, plus the merged composite (RGB)."""
+    """RGBA uint8 arrays of the same height x width (None for layers the stage does not carry),
+    plus the merged composite (RGB) of the visible ones."""
 
     final: Any
     flat: Any
     shading: Any
+    highlight: Any
     line_art: Any
     merged: Any
+    stage: str | None = None
+    region_count: int = 0
+    keys: tuple[str, ...] = field(default=FULL_STACK)
 
     @property
     def size(self) -> tuple[int, int]:
         h, w = self.final.shape[:2]
         return w, h
 
+    def visible(self, key: str) -> bool:
+        return key not in hidden_for(self.stage)
+
     def stack(self) -> list[tuple[str, str, str, Any]]:
         """(identifier, Korean name, blend mode, RGBA array) bottom to top."""
-        return [(key, name, blend, getattr(self, key)) for key, name, blend in LAYERS]
+        return [(key, LAYER_NAMES[key], BLEND_MODES[key], getattr(self, key)) for key in self.keys]
+
+    def names(self) -> list[str]:
+        return [LAYER_NAMES[key] for key in self.keys]
 
 
-def _luma(rgb):
-    import numpy as np
+def _with_alpha(rgb):
+    import cv2
 
-    return rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-
-
-def _with_alpha(rgb, alpha=None):
-    import numpy as np
-
-    h, w = rgb.shape[:2]
-    out = np.empty((h, w, 4), dtype=np.uint8)
-    out[..., :3] = rgb
-    out[..., 3] = 255 if alpha is None else alpha
-    return out
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA)
 
 
 def to_rgb_array(image: bytes | Any):
@@ -108,65 +138,44 @@ def to_rgb_array(image: bytes | Any):
     return np.ascontiguousarray(arr[..., :3], dtype=np.uint8)
 
 
-def derive_layers(image: bytes | Any) -> Layers:
-    """Derive the four named layers (and the merged composite) from a final image."""
-    import numpy as np
-    from PIL import Image, ImageFilter
+def _check_settings(line_weight: str, detail: str) -> None:
+    if line_weight not in lineart.LINE_WEIGHTS:
+        raise ValueError(f"line_weight must be one of {', '.join(lineart.LINE_WEIGHTS)}")
+    if detail not in lineart.DETAILS:
+        raise ValueError(f"detail must be one of {', '.join(lineart.DETAILS)}")
 
+
+def derive_layers(image: bytes | Any, *, line_weight: str = lineart.DEFAULT_LINE_WEIGHT,
+                  detail: str = lineart.DEFAULT_DETAIL, stage: str | None = None) -> Layers:
+    """The stage's layers (and the merged composite) from a final image; `line_weight` is
+    thin/normal/bold (가는 선/보통/굵은 선), `detail` low/normal/high (fewer or more regions and lines)."""
+    import cv2
+
+    from shared.images import flats, shading
+
+    _check_settings(line_weight, detail)
     rgb = to_rgb_array(image)
-    if rgb.shape[0] < 3 or rgb.shape[1] < 3:
+    if rgb.shape[0] < MIN_SIDE or rgb.shape[1] < MIN_SIDE:
         raise ValueError("image too small to derive layers")
-
-    # Flat colours: blur away texture and noise, then quantise to a small palette (fast octree, no
-    # dithering, so regions come out flat).
-    blurred_im = Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(FLAT_BLUR_RADIUS))
-    flat_rgb = np.asarray(
-        blurred_im.quantize(FLAT_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        .convert("RGB")
-    )
-    blurred = np.asarray(blurred_im)
-
-    # Line art: edge strength of the lightly blurred luminance (central differences), ramped into
-    # alpha; dark ink colour everywhere, transparent where there is no edge.
-    luma_b = _luma(blurred)
-    luma_e = np.asarray(Image.fromarray(rgb).convert("L").filter(ImageFilter.GaussianBlur(EDGE_BLUR_RADIUS)),
-                        dtype=np.float32)
-    gx = np.zeros_like(luma_e)
-    gy = np.zeros_like(luma_e)
-    gx[:, 1:-1] = luma_e[:, 2:] - luma_e[:, :-2]
-    gy[1:-1, :] = luma_e[2:, :] - luma_e[:-2, :]
-    magnitude = np.sqrt(gx * gx + gy * gy)
-    line_alpha = np.clip((magnitude - EDGE_LOW) * (1.0 / (EDGE_HIGH - EDGE_LOW)), 0.0, 1.0)
-    line_art = np.empty(rgb.shape[:2] + (4,), dtype=np.uint8)
-    line_art[..., :3] = INK
-    line_art[..., 3] = (line_alpha * 255.0 + 0.5).astype(np.uint8)
-
-    # Shading: how much darker the (smoothed) final is than the flat colours, as a multiply factor s
-    # in 0..1. The layer is grey s, opaque where the darkening is clear, fading out to transparent.
-    luma_flat = _luma(flat_rgb)
-    factor = np.minimum((luma_b + 1.0) / (luma_flat + 1.0), 1.0)
-    darkening = 1.0 - factor
-    shade_alpha = np.minimum(darkening * (1.0 / SHADE_FULL), 1.0)
-    grey = (factor * 255.0 + 0.5).astype(np.uint8)
-    shading = np.empty(rgb.shape[:2] + (4,), dtype=np.uint8)
-    shading[..., 0] = grey
-    shading[..., 1] = grey
-    shading[..., 2] = grey
-    shading[..., 3] = (shade_alpha * 255.0 + 0.5).astype(np.uint8)
-
-    merged = composite(flat_rgb, factor, shade_alpha, line_alpha)
-    return Layers(final=_with_alpha(rgb), flat=_with_alpha(flat_rgb), shading=shading, line_art=line_art,
-                  merged=merged)
-
-
-def composite(flat_rgb, factor, shade_alpha, line_alpha):
-    """The stack as Photoshop flattens it: flat (opaque, hides the final), shading multiplied with
-    its alpha, line art over it."""
-    import numpy as np
-
-    # multiply with alpha a: base * (1 - a + a*s) = base * (1 - a*(1 - s))
-    keep = 1.0 - shade_alpha * (1.0 - factor)
-    out = flat_rgb.astype(np.float32) * keep[..., None]
-    la = line_alpha[..., None]
-    out = out * (1.0 - la) + np.asarray(INK, dtype=np.float32) * la
-    return (out + 0.5).astype(np.uint8)
+    keys = stack_for(stage)
+    smoothed = lineart.smooth(rgb)
+    lab = lineart.lab_image(smoothed)
+    edges = lineart.colour_edges(lab, detail)
+    line_layer = lineart.line_layer(lineart.stroke_alpha(edges, line_weight))
+    final = _with_alpha(rgb)
+    if FLAT not in keys:  # 스케치: the picture with the line art over it
+        merged = shading.composite(rgb, line_layer=line_layer)
+        return Layers(final=final, flat=None, shading=None, highlight=None, line_art=line_layer,
+                      merged=merged, stage=stage, keys=keys)
+    regions = flats.segment(smoothed, lab, edges, detail)
+    flat_rgb = regions.image()
+    if SHADING not in keys:  # 콘티: values only
+        flat_rgb = cv2.cvtColor(cv2.cvtColor(flat_rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+        merged = shading.composite(flat_rgb, line_layer=line_layer)
+        return Layers(final=final, flat=_with_alpha(flat_rgb), shading=None, highlight=None,
+                      line_art=line_layer, merged=merged, stage=stage, region_count=regions.count, keys=keys)
+    light = shading.derive(rgb, flat_rgb, line_layer[..., 3] > 0)
+    multiply, screen = shading.to_layer(light.multiply), shading.to_layer(light.screen)
+    merged = shading.composite(flat_rgb, multiply, screen, line_layer)
+    return Layers(final=final, flat=_with_alpha(flat_rgb), shading=multiply, highlight=screen,
+                  line_art=line_layer, merged=merged, stage=stage, region_count=regions.count, keys=keys)

@@ -68,7 +68,7 @@ def colour_edges(lab, detail: str = DEFAULT_DETAIL) -> Any:
 
 
 def _scaled_min_pixels(detail: str, width: int) -> int:
-    return max(4, round(MIN_EDGE_PIXELS[detail] * width / 1024))
+    return max(10, round(MIN_EDGE_PIXELS[detail] * width / 1024))
 
 
 def drop_short_pieces(mask, min_pixels: int) -> Any:

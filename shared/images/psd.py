@@ -15,6 +15,9 @@ auto = Wand when ImageMagick's library loads, else psd-tools):
   Flex Consumption installs pip packages only). RGBA document, one pixel layer per derived layer with
   its transparency, the same 'luni' names, and our own composite as the merged image.
 
+Both declare a real resolution (ResolutionInfo, DEFAULT_PPI unless told) and hide the layers the
+stack marks hidden (완성, kept for reference).
+
 Wand, numpy, Pillow and psd-tools are imported inside the functions (cold start of the Function App).
 """
 
@@ -33,11 +36,13 @@ log = logging.getLogger(__name__)
 
 PSD_CONTENT_TYPE = "image/vnd.adobe.photoshop"
 WRITERS = ("wand", "psd-tools")
+DEFAULT_PPI = 350.0  # print resolution of webtoon and comic work; GIMP warns about a missing one
+HIDDEN_FLAG = 0x02  # layer record flags: bit 1 set = not visible
 
 
 # --- Choosing the writer (once per process) -----------------------------------------------------
 
-_writer: tuple[str, Callable[[Layers], bytes]] | None = None
+_writer: tuple[str, Callable[..., bytes]] | None = None
 _writer_lock = threading.Lock()
 
 
@@ -50,7 +55,7 @@ def wand_available() -> bool:
     return True
 
 
-def psd_writer() -> tuple[str, Callable[[Layers], bytes]]:
+def psd_writer() -> tuple[str, Callable[..., bytes]]:
     """(name, function) of the PSD writer, chosen on first use by PSD_WRITER: "wand", "psd-tools", or
     "auto" (default): Wand when libMagickWand loads, otherwise psd-tools."""
     global _writer
@@ -76,18 +81,21 @@ def reset_writer() -> None:
         _writer = None
 
 
-def write_layered_psd(layers: Layers) -> bytes:
-    """One PSD: merged image first, then the layers bottom to top, named in Korean, RLE compressed."""
-    return psd_writer()[1](layers)
+def write_layered_psd(layers: Layers, *, ppi: float = DEFAULT_PPI) -> bytes:
+    """One PSD: merged image first, then the layers bottom to top, named in Korean (hidden ones
+    hidden), RLE compressed, declaring `ppi` pixels per inch."""
+    return psd_writer()[1](layers, ppi=ppi)
 
 
 # --- Wand (ImageMagick) -------------------------------------------------------------------------
 
-def _wand_image(array, *, label: str | None = None, compose: str | None = None):
+def _wand_image(array, *, label: str | None = None, compose: str | None = None, ppi: float = DEFAULT_PPI):
     from wand.image import Image
 
     image = Image.from_array(array, channel_map="RGBA" if array.shape[2] == 4 else "RGB")
     image.compression = "rle"
+    image.resolution = (ppi, ppi)
+    image.units = "pixelsperinch"
     if label is not None:
         image.metadata["label"] = label
     if compose is not None and compose != "normal":
@@ -95,23 +103,27 @@ def _wand_image(array, *, label: str | None = None, compose: str | None = None):
     return image
 
 
-def write_psd_wand(layers: Layers) -> bytes:
-    """The layered PSD through ImageMagick, with Unicode names patched in (add_unicode_names)."""
+def write_psd_wand(layers: Layers, *, ppi: float = DEFAULT_PPI) -> bytes:
+    """The layered PSD through ImageMagick, with Unicode names and visibility patched in
+    (add_unicode_names)."""
     from wand.image import Image
 
     with Image() as document:
-        merged = _wand_image(layers.merged)
+        merged = _wand_image(layers.merged, ppi=ppi)
         document.sequence.append(merged)
         merged.close()
         for key, _name, blend, array in layers.stack():
-            frame = _wand_image(array, label=key, compose=blend)
+            frame = _wand_image(array, label=key, compose=blend, ppi=ppi)
             document.sequence.append(frame)
             frame.close()
         document.format = "psd"
         document.compression = "rle"
+        document.resolution = (ppi, ppi)
+        document.units = "pixelsperinch"
         raw = document.make_blob("psd")
     names = {key: name for key, name, _ in LAYERS}
-    return add_unicode_names(raw, names)
+    hidden = {key for key, *_ in layers.stack() if not layers.visible(key)}
+    return add_unicode_names(raw, names, hidden=hidden)
 
 
 def _pascal(name: bytes, pad: int) -> bytes:
@@ -127,10 +139,11 @@ def _luni_block(name: str) -> bytes:
     return b"8BIMluni" + struct.pack(">I", len(data)) + data
 
 
-def add_unicode_names(psd: bytes, names: dict[str, str]) -> bytes:
+def add_unicode_names(psd: bytes, names: dict[str, str], *, hidden: frozenset[str] | set[str] = frozenset()) -> bytes:
     """Rewrite each layer record's name: `names` maps the ASCII name ImageMagick wrote (our layer
     identifier) to the Unicode name; the record keeps the ASCII name and gains a 'luni' block.
-    Layers with other names get a 'luni' block with their own name. PSD (version 1) only."""
+    Layers with other names get a 'luni' block with their own name. Layers whose ASCII name is in
+    `hidden` are marked not visible (ImageMagick has no way to say so). PSD (version 1) only."""
     if psd[:4] != b"8BPS" or struct.unpack_from(">H", psd, 4)[0] != 1:
         raise ValueError("not a version-1 PSD")
     pos = 26
@@ -173,7 +186,10 @@ def add_unicode_names(psd: bytes, names: dict[str, str]) -> bytes:
         unicode_name = names.get(ascii_name, raw_name.decode("utf-8", "replace"))
         extra = head + _pascal(raw_name if ascii_name.isascii() else b"layer", 4) + blocks
         extra += _luni_block(unicode_name)
-        records.append(psd[start:fixed_end] + struct.pack(">I", len(extra)) + extra)
+        fixed = bytearray(psd[start:fixed_end])
+        if ascii_name in hidden:
+            fixed[-2] |= HIDDEN_FLAG  # flags byte, before the filler
+        records.append(bytes(fixed) + struct.pack(">I", len(extra)) + extra)
         pos = extra_end
     new_records = b"".join(records)
     delta = len(new_records) - (pos - (li_start + 6))
@@ -191,7 +207,10 @@ def add_unicode_names(psd: bytes, names: dict[str, str]) -> bytes:
 
 # --- psd-tools (pure Python) --------------------------------------------------------------------
 
-def write_psd_tools(layers: Layers) -> bytes:
+_BLEND_MODES = {"normal": "NORMAL", "multiply": "MULTIPLY", "screen": "SCREEN"}
+
+
+def write_psd_tools(layers: Layers, *, ppi: float = DEFAULT_PPI) -> bytes:
     """The layered PSD through psd-tools: an RGBA document whose layers keep their transparency (an
     RGB document would turn alpha into masks), names as 'luni' blocks with the ASCII identifier as
     the legacy Pascal name, and `layers.merged` as the merged image (psd-tools' own save would
@@ -210,9 +229,11 @@ def write_psd_tools(layers: Layers) -> bytes:
                                    compression=Compression.RLE)
         layer.name = name  # the 'luni' block (the Pascal name becomes "?": set the identifier again)
         layer._record.name = key
-        layer.blend_mode = BlendMode.MULTIPLY if blend == "multiply" else BlendMode.NORMAL
+        layer.blend_mode = getattr(BlendMode, _BLEND_MODES[blend])
+        layer.visible = layers.visible(key)
 
     record = document._record
+    _set_resolution(record, ppi)
     merged = np.empty((height, width, 4), dtype=np.uint8)
     merged[..., :3] = layers.merged
     merged[..., 3] = 255
@@ -221,6 +242,17 @@ def write_psd_tools(layers: Layers) -> bytes:
     out = io.BytesIO()
     record.write(out)
     return out.getvalue()
+
+
+def _set_resolution(record, ppi: float) -> None:
+    """The ResolutionInfo image resource (1005): 16.16 fixed pixels per inch, shown in inches."""
+    from psd_tools.constants import Resource
+    from psd_tools.psd.image_resources import ImageResource, ResoulutionInfo
+
+    fixed = round(ppi * 65536)
+    info = ResoulutionInfo(horizontal=fixed, horizontal_unit=1, width_unit=1, vertical=fixed,
+                           vertical_unit=1, height_unit=1)
+    record.image_resources[Resource.RESOLUTION_INFO] = ImageResource(key=Resource.RESOLUTION_INFO.value, data=info)
 
 
 @dataclass
@@ -235,15 +267,17 @@ class Outputs:
     height: int
 
 
-def render_outputs(image: bytes) -> Outputs:
-    """From the final image (PNG/JPEG bytes): the PNG, the layered PSD and the thumbnail."""
+def render_outputs(image: bytes, *, stage: str | None = None, line_weight: str = "normal",
+                   detail: str = "normal", ppi: float = DEFAULT_PPI) -> Outputs:
+    """From the final image (PNG/JPEG bytes): the PNG, the layered PSD (the stage's stack) and the
+    thumbnail."""
     from PIL import Image
 
     from shared.images import uploads as imaging
     from shared.images.layers import derive_layers
 
-    layers = derive_layers(image)
-    psd = write_layered_psd(layers)
+    layers = derive_layers(image, stage=stage, line_weight=line_weight, detail=detail)
+    psd = write_layered_psd(layers, ppi=ppi)
     final_rgb = layers.final[..., :3]
     picture = Image.fromarray(final_rgb)
     thumbnail, thumb_type = imaging.thumbnail(picture)
