@@ -22,6 +22,7 @@ from aiohttp import web
 
 from devhost.config import ConfigError, HostConfig, load_config, local_http_port
 from devhost.durable.engine import Engine
+from devhost.guard import refusal
 from devhost.http_api import RPC_BASE, WEBHOOK_BASE, DurableApi
 from devhost.invocation import Context, log_invocation
 from devhost.loader import AppNotFound, FunctionInfo, app_file, load_functions
@@ -95,10 +96,13 @@ class Host:
     # -- HTTP ----------------------------------------------------------------------------------
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
-        if path == WEBHOOK_BASE or path.startswith(WEBHOOK_BASE + "/"):
-            return await self.durable.handle(request, path[len(WEBHOOK_BASE):], rpc=False)
-        if path.startswith(RPC_BASE + "/"):
-            return await self.durable.handle(request, path[len(RPC_BASE):], rpc=True)
+        webhook = path == WEBHOOK_BASE or path.startswith(WEBHOOK_BASE + "/")
+        if webhook or path.startswith(RPC_BASE + "/"):
+            refused = refusal(request, self.cfg.master_key)
+            if refused is not None:
+                return refused
+            base = WEBHOOK_BASE if webhook else RPC_BASE
+            return await self.durable.handle(request, path[len(base):], rpc=not webhook)
         prefix = "/" + self.cfg.route_prefix if self.cfg.route_prefix else ""
         if prefix and (path == prefix or path.startswith(prefix + "/")):
             return await self.http_trigger(request, path[len(prefix):])

@@ -167,7 +167,10 @@ class DevHost:
     # -- small HTTP helpers (stdlib only) --------------------------------------------------------
     def request(self, method: str, path: str, body=None, headers: dict | None = None,
                 timeout: float = 30.0) -> tuple[int, dict, bytes]:
-        """(status, headers, body) for a request to this devhost; path may be absolute URL."""
+        """(status, headers, body) for a request to this devhost; path may be absolute URL.
+
+        A dict/list body is JSON-encoded; a str or bytes body is sent as is. Either is labelled
+        `Content-Type: application/json` unless `headers` name a type (urllib would say form data)."""
         url = path if path.startswith("http") else self.base_url + path
         data = None
         hdrs = dict(headers or {})
@@ -178,7 +181,8 @@ class DevHost:
                 data = body.encode("utf-8")
             else:
                 data = json.dumps(body).encode("utf-8")
-                hdrs.setdefault("Content-Type", "application/json")
+            if not any(k.lower() == "content-type" for k in hdrs):
+                hdrs["Content-Type"] = "application/json"
         req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
