@@ -1,39 +1,51 @@
-"""Interfaces of the external capabilities and the one place that picks an implementation.
+"""The one place that picks an implementation of each capability (shared.providers.interfaces).
 
 Business code asks `prompt_writer()` / `image_generator()` for an object and calls it; it never
-branches on which provider is behind it. Implementations register by name, built-in and added alike.
-One object per (provider, settings) per process: a remote provider holds an SDK client with its
-connection pool and token cache, which every call reuses.
+branches on which provider is behind it. The built-in providers are the explicit list BUILT_INS; an
+added one registers through `register_prompt_writer` / `register_image_generator` (a name already
+taken is replaced). One object per (provider, settings) per process: a remote provider holds an SDK
+client with its connection pool and token cache, which every call reuses.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from importlib import import_module
 
-from shared.core.catalog import Aspect
 from shared.core.config import Settings, get_settings
-from shared.core.models import GenerationRequest, PromptDraft, Reference
+from shared.providers.interfaces import ImageGenerator, PromptWriter
 
 
-class PromptWriter(Protocol):
-    def write(self, request: GenerationRequest, references: list[Reference],
-              images: list[bytes]) -> PromptDraft:
-        """English image prompt from the artist's request; `images` are PNG/JPEG bytes: the artist's
-        photo first (when given), then the reference images."""
+@dataclass(frozen=True)
+class BuiltIn:
+    """A built-in provider: its class is imported only when chosen (each remote one pulls in its SDK)."""
+
+    capability: str  # "prompt_writer" | "image_generator"
+    name: str  # the value of PROMPT_PROVIDER / IMAGE_PROVIDER
+    module: str
+    cls: str
+    flavour: str | None = None  # the openai SDK flavour a remote provider is built with
+
+    def __call__(self, settings: Settings):
+        implementation = getattr(import_module(self.module), self.cls)
+        return implementation(settings, self.flavour) if self.flavour else implementation(settings)
 
 
-class ImageGenerator(Protocol):
-    def generate(self, prompt: str, aspect: Aspect, variations: int, *, stage: str,
-                 source_image: bytes | None) -> list[bytes]:
-        """`variations` PNG images of the aspect's size. `source_image` is what a local renderer may
-        draw from (the artist's photo or the best reference); remote models ignore it."""
+BUILT_INS: tuple[BuiltIn, ...] = (
+    BuiltIn("prompt_writer", "local", "shared.providers.local_composer", "LocalPromptWriter"),
+    BuiltIn("prompt_writer", "azure_openai", "shared.providers.chat", "ChatPromptWriter", "azure_openai"),
+    BuiltIn("prompt_writer", "openai", "shared.providers.chat", "ChatPromptWriter", "openai"),
+    BuiltIn("image_generator", "local", "shared.providers.local_renderer", "LocalImageGenerator"),
+    BuiltIn("image_generator", "azure_openai", "shared.providers.openai_images", "OpenAIImageGenerator",
+            "azure_openai"),
+    BuiltIn("image_generator", "openai", "shared.providers.openai_images", "OpenAIImageGenerator", "openai"),
+)
 
-
-_PROMPT_WRITERS: dict[str, Callable[[Settings], PromptWriter]] = {}
-_IMAGE_GENERATORS: dict[str, Callable[[Settings], ImageGenerator]] = {}
-_REGISTRIES = {"prompt_writer": _PROMPT_WRITERS, "image_generator": _IMAGE_GENERATORS}
+_REGISTRIES: dict[str, dict[str, Callable[[Settings], object]]] = {"prompt_writer": {}, "image_generator": {}}
+for _built_in in BUILT_INS:
+    _REGISTRIES[_built_in.capability][_built_in.name] = _built_in
 _built: dict[tuple[str, str, Settings], object] = {}  # (capability, provider name, settings) -> object
 _built_lock = threading.Lock()
 
@@ -62,18 +74,11 @@ def _build(capability: str, name: str, settings: Settings):
         return found
 
 
-def _load_builtins() -> None:
-    # Imported here, not at module load: each pulls in its SDK only when chosen.
-    from shared.providers import imagegen, prompting  # noqa: F401  (they register themselves)
-
-
 def prompt_writer(settings: Settings | None = None) -> PromptWriter:
     settings = settings or get_settings()
-    _load_builtins()
     return _build("prompt_writer", settings.prompt_provider, settings)
 
 
 def image_generator(settings: Settings | None = None) -> ImageGenerator:
     settings = settings or get_settings()
-    _load_builtins()
     return _build("image_generator", settings.image_provider, settings)

@@ -10,7 +10,6 @@ L2-normalised, so cosine similarity is a dot product. EMBEDDING_PRECISION picks 
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import threading
@@ -18,7 +17,8 @@ from collections import OrderedDict
 from pathlib import Path
 
 from shared.core.config import Settings, get_settings
-from shared.core.errors import ServiceNotConfigured, ValidationError
+from shared.core.errors import AppError, ServiceNotConfigured, ValidationError
+from shared.images import codec
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,7 @@ class ImagePreprocessor:
 
     @staticmethod
     def to_rgb(image):
-        from PIL import Image
-
-        if "A" in image.getbands() or image.info.get("transparency") is not None:
-            rgba = image.convert("RGBA")
-            background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            return Image.alpha_composite(background, rgba).convert("RGB")
-        return image.convert("RGB")
+        return codec.flatten_rgb(image)
 
     def resized_size(self, width: int, height: int) -> tuple[int, int]:
         short, long = (width, height) if width <= height else (height, width)
@@ -248,15 +242,14 @@ class Embedder:
 
 
 def open_image(data: bytes):
-    """A decoded PIL image, or a Korean ValidationError for bytes that are not an image."""
-    from PIL import Image, UnidentifiedImageError
-
+    """A decoded PIL image (shared.images.codec), or a Korean ValidationError for bytes that are not a
+    readable image within the codec's limits."""
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return codec.open_image(data)
+    except AppError as exc:
+        if exc.status == 503:  # the decoder is busy: not the image's fault
+            raise
         raise ValidationError(UNREADABLE_IMAGE_MESSAGE, code="unreadable_image") from None
-    return image
 
 
 def _normalised(vectors):

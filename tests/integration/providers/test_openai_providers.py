@@ -14,8 +14,9 @@ from shared.core import catalog
 from shared.core.config import Settings
 from shared.core.errors import ContentFiltered, RateLimited, ServiceNotConfigured, UpstreamError
 from shared.core.models import GenerationRequest, Reference
-from shared.providers.imagegen import OpenAIImageGenerator, png_size
-from shared.providers.prompting import DATA_CLOSE, DATA_OPEN, ChatPromptWriter
+from shared.images.codec import png_size
+from shared.providers.chat import DATA_CLOSE, DATA_OPEN, ChatPromptWriter
+from shared.providers.openai_images import OpenAIImageGenerator
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Upload normalisation (shared.imaging): format sniffing, bombs, EXIF, metadata, fitting, encoders."""
+"""The image codec (shared.images.codec: sniffing, decoding, fitting, encoders) and upload normalisation
+(shared.images.uploads: bombs, EXIF, metadata, fitting)."""
 
 import io
 
@@ -6,6 +7,7 @@ import pytest
 from PIL import Image
 
 from shared.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from shared.images import codec
 from shared.images import uploads as imaging
 from tests import sample_images as samples
 
@@ -21,7 +23,7 @@ def test_accepted_formats_are_sniffed_and_stored_as_png(fmt):
     buf = io.BytesIO()
     samples.halves(64, 40).save(buf, fmt)
     data = buf.getvalue()
-    assert imaging.sniff_format(data) == fmt
+    assert codec.sniff_format(data) == fmt
 
     result = imaging.normalize_upload(data)
 
@@ -144,7 +146,7 @@ def test_malformed_upload_ids_are_not_found(bad):
 
 
 def test_thumbnail_is_a_small_webp():
-    data, content_type = imaging.thumbnail(samples.png_bytes(samples.scene(512, 768)))
+    data, content_type = codec.thumbnail(samples.png_bytes(samples.scene(512, 768)))
     assert content_type == "image/webp"
     thumb = _open(data)
     assert thumb.format == "WEBP" and thumb.size == (256, 384)
@@ -154,4 +156,30 @@ def test_png_encoder_round_trips_pixels():
     array = samples.scene(64, 96)
     import numpy as np
 
-    assert np.array_equal(np.asarray(_open(imaging.encode_png(array))), array)
+    assert np.array_equal(np.asarray(_open(codec.encode_png(array))), array)
+
+
+def test_exif_orientation_is_applied_and_alpha_flattened():
+    img = Image.new("RGB", (200, 100), (255, 0, 0))
+    exif = img.getexif()
+    exif[0x0112] = 6  # rotate 90° clockwise when shown
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    assert codec.open_rgb(buf.getvalue()).size == (100, 200)
+    rgba = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    buf = io.BytesIO()
+    rgba.save(buf, "PNG")
+    assert codec.open_rgb(buf.getvalue()).getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_cover_box_and_fit_png():
+    assert codec.cover_box(2000, 1000, 1024, 1024) == (500.0, 0.0, 1500.0, 1000.0)
+    x0, y0, x1, y1 = codec.cover_box(1024, 1792, 1024, 1536)
+    assert (x0, x1) == (0.0, 1024.0) and round(y1 - y0) == 1536 and round(y0) == 128
+    exact = codec.encode_png(Image.new("RGB", (1024, 1024), (9, 9, 9)))
+    assert codec.fit_png(exact, 1024, 1024) is exact  # already right: untouched
+    buf = io.BytesIO()
+    Image.new("RGB", (1024, 1792), (1, 2, 3)).save(buf, "JPEG")
+    fitted = codec.fit_png(buf.getvalue(), 1024, 1536)
+    assert codec.png_size(fitted) == (1024, 1536)
+    assert codec.png_size(b"GIF89a" + b"\0" * 30) is None

@@ -1,11 +1,5 @@
-"""Prompt writers: the artist's Korean request (+ references, + photos) → an English image prompt.
-
-- "local": a deterministic composer (glossary ko→en, category, the stage's style guide, reference
-  captions). Same input, same output; no network.
-- "azure_openai" / "openai": a chat model with image input and structured JSON output. The artist's
-  text travels as quoted data inside a delimited JSON block, never as instructions.
-
-Both register themselves with shared.providers; business code never names them.
+"""The "azure_openai" / "openai" prompt writers: a chat model with image input and structured JSON
+output. The artist's text travels as quoted data inside a delimited JSON block, never as instructions.
 """
 
 from __future__ import annotations
@@ -13,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 
@@ -22,113 +15,13 @@ from shared.core.config import Settings
 from shared.core.errors import AppError, ContentFiltered, UpstreamError
 from shared.core.models import GenerationRequest, PromptDraft, Reference
 from shared.core.retry import RetryPolicy
-from shared.providers import glossary
-from shared.providers.registry import register_prompt_writer
+from shared.images import codec
+from shared.providers.local_composer import avoid_list, dedupe
+from shared.providers.openai_client import make_client, model_names
 
 log = logging.getLogger(__name__)
 
-# Always part of the "avoid" list: what a webtoon background must never contain.
-BASE_AVOID: tuple[str, ...] = (
-    "main characters or people in focus",
-    "text, letters, speech bubbles, watermarks or signatures",
-    "non-Korean architecture or foreign signage",
-    "cluttered foreground objects competing with the scene",
-)
-
-SCENE_RULES = (
-    "culturally authentic Korean details, "
-    "supporting objects kept simple so they do not compete with the scene, "
-    "an empty background with no main characters and no people in focus, no text or watermarks"
-)
-
-MAX_REFERENCE_CAPTIONS = 3
 MAX_IMAGES = 5  # the artist's photo + up to four references
-
-
-# ---------------------------------------------------------------------------------------------------
-# Local composer
-
-
-def _dedupe(items) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        if item and item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
-
-
-def _keyword_list(keywords: str) -> list[str]:
-    return [k.strip() for k in re.split(r"[,，、/#\n]+", keywords or "") if k.strip()]
-
-
-def _reference_phrase(ref: Reference) -> str:
-    """A reference's caption in English: glossary terms from a Korean caption (and its tags), or the
-    caption itself when it is already English."""
-    caption = (ref.caption or "").strip()
-    if caption and not glossary.has_hangul(caption):
-        return caption[:160]
-    terms = glossary.translate_terms(caption)
-    terms += [t for tag in (ref.tags or []) for t in glossary.translate_terms(tag)]
-    return ", ".join(_dedupe(terms)[:6])
-
-
-def korean_title(request: GenerationRequest) -> str:
-    words = _keyword_list(request.keywords)[:3]
-    stage = catalog.STAGE_BY_VALUE.get(request.stage)
-    label = stage.label if stage else request.stage
-    head = " · ".join(words) if words else "한국 배경"
-    title = f"{head} 배경"
-    if len(title) > 30:
-        title = title[:29].rstrip() + "…"
-    return f"{title} ({label})" if label else title
-
-
-def avoid_list(stage_value: str) -> list[str]:
-    stage = catalog.STAGE_BY_VALUE.get(stage_value)
-    return list(BASE_AVOID) + list(stage.avoid if stage else ())
-
-
-def compose_prompt(request: GenerationRequest, references: list[Reference]) -> PromptDraft:
-    category = catalog.CATEGORY_BY_VALUE.get(request.category)
-    stage = catalog.STAGE_BY_VALUE.get(request.stage)
-    subject = glossary.translate_terms(request.keywords)
-    details = [t for t in glossary.translate_terms(request.description) if t not in subject]
-    parts = [f"Korean webtoon background of {', '.join(subject) if subject else 'a Korean scene'}"]
-    if category:
-        parts.append(f"theme: {category.english}")
-    if details:
-        parts.append("with " + ", ".join(details))
-    captions = _dedupe(_reference_phrase(r) for r in references)[:MAX_REFERENCE_CAPTIONS]
-    if captions:
-        parts.append("in the drawing style of references showing " + "; ".join(captions))
-    if stage:
-        parts.append(f"art stage {stage.english}: {stage.style_guide}")
-    parts.append(SCENE_RULES)
-    return PromptDraft(
-        prompt=". ".join(parts) + ".",
-        title=korean_title(request),
-        avoid=avoid_list(request.stage),
-        provider="local",
-    )
-
-
-class LocalPromptWriter:
-    """Deterministic offline composer."""
-
-    name = "local"
-
-    def __init__(self, settings: Settings | None = None):
-        self.settings = settings
-
-    def write(self, request: GenerationRequest, references: list[Reference],
-              images: list[bytes]) -> PromptDraft:
-        return compose_prompt(request, references)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Chat model (Azure OpenAI / OpenAI)
 
 DATA_OPEN = "<<<ARTIST_REQUEST_JSON"
 DATA_CLOSE = "ARTIST_REQUEST_JSON>>>"
@@ -197,20 +90,8 @@ def request_data_block(request: GenerationRequest, references: list[Reference],
     return f"{DATA_OPEN}\n{body}\n{DATA_CLOSE}"
 
 
-def sniff_image_mime(data: bytes) -> str:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    raise ValueError("not a PNG, JPEG, WEBP or GIF image")
-
-
 def data_url(data: bytes) -> str:
-    return f"data:{sniff_image_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
+    return f"data:{codec.sniff_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 MAX_CHAT_IMAGE_BYTES = 1_500_000
@@ -222,15 +103,8 @@ def chat_image(data: bytes) -> bytes:
     sees at most about that much detail; big data URLs only cost time and tokens)."""
     if len(data) <= MAX_CHAT_IMAGE_BYTES:
         return data
-    import io
-
-    from shared.providers.imagegen import open_image
-
-    image = open_image(data)
-    image.thumbnail((MAX_CHAT_IMAGE_SIDE, MAX_CHAT_IMAGE_SIDE))
-    buf = io.BytesIO()
-    image.save(buf, "JPEG", quality=85)
-    return buf.getvalue()
+    return codec.encode_jpeg(codec.fit_within(codec.open_rgb(data, max_side=MAX_CHAT_IMAGE_SIDE),
+                                              MAX_CHAT_IMAGE_SIDE), quality=85)
 
 
 def build_messages(request: GenerationRequest, references: list[Reference],
@@ -273,7 +147,7 @@ def parse_draft(content: str | None, provider: str, stage_value: str) -> PromptD
         raise invalid("title missing")
     if not isinstance(avoid, list) or not all(isinstance(a, str) for a in avoid):
         raise invalid("avoid is not a list of strings")
-    merged = _dedupe([a.strip() for a in avoid] + avoid_list(stage_value))
+    merged = dedupe([a.strip() for a in avoid] + avoid_list(stage_value))
     return PromptDraft(prompt=prompt.strip(), title=title.strip()[:40], avoid=merged, provider=provider)
 
 
@@ -282,8 +156,6 @@ class ChatPromptWriter:
 
     def __init__(self, settings: Settings, flavour: str, *, client=None,
                  sleep: Callable[[float], None] = time.sleep):
-        from shared.providers.openai_client import make_client, model_names
-
         self.settings = settings
         self.flavour = flavour
         self.client = client or make_client(settings, flavour)
@@ -316,8 +188,3 @@ class ChatPromptWriter:
 
         content = self.policy.call(call, what=f"{self.flavour} chat {self.model}")
         return parse_draft(content, self.flavour, request.stage)
-
-
-register_prompt_writer("local", LocalPromptWriter)
-register_prompt_writer("azure_openai", lambda settings: ChatPromptWriter(settings, "azure_openai"))
-register_prompt_writer("openai", lambda settings: ChatPromptWriter(settings, "openai"))

@@ -10,16 +10,10 @@ import pytest
 from shared.core import catalog
 from shared.core.errors import UpstreamError
 from shared.core.models import GenerationRequest, Reference
+from shared.images.codec import sniff_mime
 from shared.providers import glossary
-from shared.providers.prompting import (
-    DATA_CLOSE,
-    DATA_OPEN,
-    LocalPromptWriter,
-    build_messages,
-    data_url,
-    parse_draft,
-    sniff_image_mime,
-)
+from shared.providers.chat import DATA_CLOSE, DATA_OPEN, build_messages, data_url, parse_draft
+from shared.providers.local_composer import LocalPromptWriter
 
 
 def request(**overrides) -> GenerationRequest:
@@ -148,9 +142,9 @@ def test_images_become_data_urls_and_unknown_bytes_are_skipped():
     assert [p["image_url"]["url"][:15] for p in parts] == ["data:image/jpeg", "data:image/png;"]
     assert [p["image_url"]["detail"] for p in parts] == ["high", "low"]
     assert data_url(png).startswith("data:image/png;base64,iVBORw0KGgo")
-    assert sniff_image_mime(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
+    assert sniff_mime(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
     with pytest.raises(ValueError):
-        sniff_image_mime(b"%PDF-1.7")
+        sniff_mime(b"%PDF-1.7")
 
 
 def test_parse_draft_validates():
@@ -188,8 +182,10 @@ def test_provider_modules_import_no_heavy_sdks_at_load():
     import sys
     from pathlib import Path
 
-    code = ("import sys, shared.providers.registry, shared.providers.prompting, shared.providers.imagegen, "
-            "shared.providers.speech, shared.core.retry, "
+    code = ("import sys, shared.providers.registry, shared.providers.interfaces, "
+            "shared.providers.local_composer, shared.providers.chat, shared.providers.local_renderer, "
+            "shared.providers.scene, shared.providers.openai_images, shared.providers.openai_client, "
+            "shared.providers.speech, shared.images.codec, shared.core.retry, "
             "functions.speech_token; "
             "print(','.join(m for m in ('openai', 'httpx2', 'numpy', 'PIL', 'azure.identity') "
             "if m in sys.modules))")

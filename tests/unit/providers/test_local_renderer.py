@@ -1,5 +1,5 @@
 """The local image generator: exact sizes, determinism, seeded variations, the look of each art stage,
-the source photo actually used; plus the PNG helpers shared with the remote generator."""
+the source photo actually used."""
 
 from __future__ import annotations
 
@@ -13,14 +13,9 @@ from PIL import Image, ImageFilter
 from shared.core import catalog
 from shared.core.config import Settings
 from shared.core.errors import ValidationError
-from shared.providers.imagegen import (
-    LocalImageGenerator,
-    cover_box,
-    fit_png,
-    open_image,
-    png_size,
-    procedural_scene,
-)
+from shared.images.codec import open_rgb, png_size
+from shared.providers.local_renderer import LocalImageGenerator
+from shared.providers.scene import procedural_scene
 
 PROMPT = "Korean webtoon background of a hanok village at dusk with mountains"
 
@@ -102,7 +97,7 @@ def test_colour_stages_are_coloured_flat_and_differ():
     for img in (flat, shaded, final):
         assert (img.max(axis=2) - img.min(axis=2)).mean() > 20  # real colour
     # Flat colours: the photo's noise is gone (neighbouring pixels agree far more often).
-    source = np.asarray(open_image(photo()).resize((1024, 1536)), dtype=np.int16)
+    source = np.asarray(open_rgb(photo()).resize((1024, 1536)), dtype=np.int16)
 
     def same_as_neighbour(img):
         return (np.abs(np.diff(img, axis=1)).sum(axis=2) == 0).mean()
@@ -131,32 +126,6 @@ def test_unreadable_source_is_a_korean_validation_error():
         LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 1, stage="배경",
                                        source_image=b"not an image at all")
     assert info.value.code == "bad_source_image" and "이미지" in info.value.message
-
-
-def test_exif_orientation_is_applied_and_alpha_flattened():
-    img = Image.new("RGB", (200, 100), (255, 0, 0))
-    exif = img.getexif()
-    exif[0x0112] = 6  # rotate 90° clockwise when shown
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", exif=exif)
-    assert open_image(buf.getvalue()).size == (100, 200)
-    rgba = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
-    buf = io.BytesIO()
-    rgba.save(buf, "PNG")
-    assert open_image(buf.getvalue()).getpixel((0, 0)) == (255, 255, 255)
-
-
-def test_cover_box_and_fit_png():
-    assert cover_box(2000, 1000, 1024, 1024) == (500.0, 0.0, 1500.0, 1000.0)
-    x0, y0, x1, y1 = cover_box(1024, 1792, 1024, 1536)
-    assert (x0, x1) == (0.0, 1024.0) and round(y1 - y0) == 1536 and round(y0) == 128
-    exact = render("스케치", "square")[0]
-    assert fit_png(exact, 1024, 1024) is exact  # already right: untouched
-    buf = io.BytesIO()
-    Image.new("RGB", (1024, 1792), (1, 2, 3)).save(buf, "JPEG")
-    fitted = fit_png(buf.getvalue(), 1024, 1536)
-    assert png_size(fitted) == (1024, 1536)
-    assert png_size(b"GIF89a" + b"\0" * 30) is None
 
 
 def test_registry_default_is_the_local_renderer():
