@@ -6,6 +6,8 @@ tables, so both sides meet on the same canonical word:
 
 - SYNONYMS: canonical lemma → other ways people write the same thing (남산타워 = N서울타워).
 - IMPLIES: a lemma that brings others along, weaker than the word itself (설경 ≈ 눈 + 겨울; 경복궁 is a 궁궐).
+  Only from the specific to the general: references are stored with what their words imply, so 분식 →
+  김밥 would make every tteokbokki picture a gimbap one.
 - CUES: time of day, season and weather, each value with the lemmas that say it. A request's cues
   win over a reference caption's (shared.providers.cues).
 - STOPWORDS: words that say nothing about what a reference shows (every reference is a 배경 그림).
@@ -101,8 +103,11 @@ IMPLIES: dict[str, tuple[str, ...]] = {
     "한강": ("서울", "강"),
     "물냉면": ("냉면",),
     "돌솥비빔밥": ("비빔밥", "돌솥"),
-    "분식": ("떡볶이", "김밥", "어묵"),
-    "한식": ("밥", "반찬"),
+    "떡볶이": ("분식",),
+    "김밥": ("분식",),
+    "어묵": ("분식",),
+    "비빔밥": ("한식",),
+    "한상차림": ("한식", "반찬"),
     "한옥마을": ("한옥", "마을"),
     "기와지붕": ("기와", "지붕"),
     "탈춤": ("하회탈",),

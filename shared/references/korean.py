@@ -177,8 +177,40 @@ CUE_WEIGHT = 1.0
 IMPLIED_FACTOR = 0.5
 
 
-def query_lemmas(text: str | None) -> QueryLemmas:
+def _is_hangul_word(word: str) -> bool:
+    return len(word) >= 2 and all("가" <= ch <= "힣" for ch in word)
+
+
+@lru_cache(maxsize=8)
+def _jamo_index(known: frozenset[str]) -> tuple[list[str], list[str]]:
+    words = sorted(word for word in known if _is_hangul_word(word))
+    return words, [unicodedata.normalize("NFD", word) for word in words]  # syllables → their letters
+
+
+def corrected(word: str, known: frozenset[str]) -> str:
+    """The known word a misspelt one most likely means (한옼 → 한옥, 포장마챠 → 포장마차): the nearest by
+    edit distance on Hangul letters, at most one letter off (two for words of four or more syllables),
+    with the same number of syllables give or take one. The word itself when known or nothing is near."""
+    if word in known or not _is_hangul_word(word):
+        return word
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    words, letters = _jamo_index(known)
+    limit = 2 if len(word) >= 4 else 1
+    best = process.extractOne(unicodedata.normalize("NFD", word), letters, scorer=Levenshtein.distance,
+                              score_cutoff=limit)
+    if best is None or abs(len(words[best[2]]) - len(word)) > 1:
+        return word
+    return canonical(words[best[2]])
+
+
+def query_lemmas(text: str | None, known: frozenset[str] | None = None) -> QueryLemmas:
+    """The weighted lemmas of a query; with `known` (the words references are stored under), words
+    not among them are read as the nearest known word (typos)."""
     analysed = _analysed(text)
+    if known:
+        analysed = {corrected(word, known | _vocabulary()): is_minor for word, is_minor in analysed.items()}
     words = list(analysed)
     weighted: dict[str, float] = {}
     for word, is_minor in analysed.items():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -173,18 +174,35 @@ def _text_ranking(conn, text: str, where: str, params: dict, limit: int) -> list
     return [row[0] for row in rows]
 
 
+_known_lemmas: tuple[float, frozenset[str]] = (0.0, frozenset())
+KNOWN_LEMMAS_TTL_SECONDS = 300.0
+
+
+def known_lemmas(conn) -> frozenset[str]:
+    """Every lemma some reference is stored under (for reading typos), re-read every few minutes."""
+    global _known_lemmas
+    read_at, words = _known_lemmas
+    if time.monotonic() - read_at > KNOWN_LEMMAS_TTL_SECONDS or not words:
+        rows = conn.execute(f"SELECT DISTINCT unnest(lemmas) FROM {TABLE}").fetchall()
+        words = frozenset(row[0] for row in rows)
+        _known_lemmas = (time.monotonic(), words)
+    return words
+
+
 def _lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[int]:
     """References sharing lemmas with the query, by the summed weight of the lemmas they share."""
     from shared.references.korean import query_lemmas
 
-    query = query_lemmas(text)
+    query = query_lemmas(text, known_lemmas(conn))
     if not query:
         return []
+    # Among equal scores the reference with fewer lemmas is more about what was asked.
     sql = (f"SELECT id FROM ("
-           f" SELECT id, (SELECT sum(q.weight) FROM unnest(%(words)s::text[], %(weights)s::float8[]) AS q(word, weight)"
+           f" SELECT id, cardinality(lemmas) AS size,"
+           f"  (SELECT sum(q.weight) FROM unnest(%(words)s::text[], %(weights)s::float8[]) AS q(word, weight)"
            f"  WHERE q.word = ANY(lemmas)) AS score"
            f" FROM {TABLE} WHERE {where} AND lemmas && %(words)s::text[]"
-           f") AS matches ORDER BY score DESC, id LIMIT %(limit)s")
+           f") AS matches ORDER BY score DESC, size, id LIMIT %(limit)s")
     rows = conn.execute(sql, {**params, "words": list(query.words), "weights": list(query.weights),
                               "limit": limit}).fetchall()
     return [row[0] for row in rows]
