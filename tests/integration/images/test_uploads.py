@@ -241,3 +241,36 @@ def test_cleanup_timer_uses_the_retention_setting(env, monkeypatch):
     config.reset_settings()
     _function("cleanup_uploads")(None)
     assert not storage.exists("uploads", f"{upload_id}.png")
+
+
+def test_eight_parallel_worst_case_uploads_decode_within_the_budget(env, monkeypatch):
+    """Issue 14's finding: a 150 KB PNG of 6300 x 6300 pixels, uploaded 8 times at once. Every upload
+    is stored, and the bitmaps decoding at once never exceed the codec's budget (one at a time here)."""
+    import threading
+
+    from shared.images import codec
+
+    budget = codec.DecodeBudget(codec.DECODE_BUDGET_BYTES)
+    monkeypatch.setattr(codec, "DECODE_BUDGET", budget)
+    picture = Image.new("RGB", (6300, 6300), (40, 90, 160))
+    data = samples.png_bytes(picture, compress_level=9)
+    assert len(data) < 200 * 1024 and 6300 * 6300 < codec.MAX_PIXELS
+    one = codec.decode_cost(6300, 6300, "RGB", imaging.MAX_SIDE)
+    handler = _function("upload_image")  # looked up once: the app is imported before the threads start
+    headers = {"Content-Type": "image/png", "Content-Length": str(len(data))}
+    answers, start = [], threading.Barrier(8)
+
+    def upload():
+        start.wait()
+        answers.append(handler(func.HttpRequest("POST", "http://localhost/api/uploads", body=data,
+                                                headers=headers)))
+
+    threads = [threading.Thread(target=upload) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [201] * 8
+    assert {(_json(a)["width"], _json(a)["height"]) for a in answers} == {(1024, 1024)}
+    assert budget.peak <= budget.total < 2 * one  # never two of these bitmaps at once
+    assert budget.in_use == 0

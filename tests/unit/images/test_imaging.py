@@ -183,3 +183,93 @@ def test_cover_box_and_fit_png():
     fitted = codec.fit_png(buf.getvalue(), 1024, 1536)
     assert codec.png_size(fitted) == (1024, 1536)
     assert codec.png_size(b"GIF89a" + b"\0" * 30) is None
+
+
+# --- the memory budget of decoding --------------------------------------------------------------
+
+def _flat_png(width: int, height: int, mode: str = "RGB") -> bytes:
+    return samples.png_bytes(Image.new(mode, (width, height), (30, 60, 90, 255)[: len(mode)]), compress_level=9)
+
+
+def test_a_decode_bigger_than_the_budget_is_refused_before_decoding():
+    budget = codec.DecodeBudget(2 * 1024 * 1024)
+    data = _flat_png(1000, 1000)  # about 4 MB as a bitmap, a few KB as a file
+    with pytest.raises(ValidationError) as exc:
+        codec.open_image(data, budget=budget)
+    assert exc.value.code == "image_too_many_pixels" and "해상도" in exc.value.message
+    assert exc.value.details["maxPixels"] < 1_000_000  # the limit the budget allows, in the message
+    assert budget.peak == 0  # nothing was reserved, nothing decoded
+    small = codec.open_image(_flat_png(300, 300), budget=budget)
+    assert small.size == (300, 300) and 0 < budget.peak <= budget.total and budget.in_use == 0
+
+
+def test_png_is_reduced_right_after_decoding_and_costs_less():
+    data = _flat_png(6000, 1200)
+    full, reduced = codec.DecodeBudget(1024 ** 3), codec.DecodeBudget(1024 ** 3)
+    assert codec.open_image(data, budget=full).size == (6000, 1200)
+    picture = codec.open_image(data, max_side=1000, budget=reduced)
+    assert picture.size == (3000, 600)  # a whole factor, still >= 3x the wanted side
+    assert reduced.peak < full.peak * 0.75
+    assert codec.fit_within(picture, 1000).size == (1000, 200)
+
+
+def test_jpeg_is_decoded_at_a_reduced_dct_scale():
+    buf = io.BytesIO()
+    samples.halves(4000, 3000).save(buf, "JPEG", quality=80)
+    budget = codec.DecodeBudget(1024 ** 3)
+    picture = codec.open_image(buf.getvalue(), max_side=1024, budget=budget)
+    assert picture.size == (2000, 1500)  # 1/2 scale: the smallest that keeps >= 1024 px
+    assert budget.peak < 4000 * 3000 * 4  # less than one full-size bitmap
+
+
+def test_parallel_decodes_wait_for_the_budget_instead_of_adding_up():
+    import threading
+
+    data = _flat_png(1500, 1500)
+    one = codec.decode_cost(1500, 1500, "RGB", 500)
+    budget = codec.DecodeBudget(int(one * 1.5))  # room for one decode at a time
+    sizes, start = [], threading.Barrier(4)
+
+    def decode():
+        start.wait()
+        sizes.append(codec.open_image(data, max_side=500, budget=budget).size)
+
+    threads = [threading.Thread(target=decode) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sizes == [(1500, 1500)] * 4  # all decoded
+    assert budget.peak == one and budget.in_use == 0  # never two at once
+
+
+def test_a_decode_that_waits_too_long_for_the_budget_is_a_korean_503():
+    from shared.core.errors import ServiceUnavailable
+
+    budget = codec.DecodeBudget(10 * 1024 * 1024, wait_seconds=0.05)
+    with budget.reserve(9 * 1024 * 1024), pytest.raises(ServiceUnavailable) as exc:
+        codec.open_image(_flat_png(1000, 1000), budget=budget)
+    assert exc.value.status == 503 and "잠시 후" in exc.value.message
+    assert budget.in_use == 0
+
+
+def test_uploads_references_and_generated_images_share_the_budget(monkeypatch):
+    from shared.core import catalog
+    from shared.providers.local_renderer import LocalImageGenerator
+    from shared.references import embedding
+
+    monkeypatch.setattr(codec, "DECODE_BUDGET", codec.DecodeBudget(1024 * 1024))
+    big = _flat_png(1200, 1200)
+    with pytest.raises(ValidationError) as upload:
+        imaging.normalize_upload(big)
+    assert upload.value.code == "image_too_many_pixels"
+    with pytest.raises(ValidationError) as reference:
+        embedding.open_image(big)
+    assert reference.value.code == "unreadable_image"
+    with pytest.raises(ValidationError) as generated:
+        codec.fit_png(big, 1024, 1536)  # what an image model answered
+    assert generated.value.code == "image_too_many_pixels"
+    with pytest.raises(ValidationError) as source:
+        LocalImageGenerator().generate("x", catalog.aspect("square"), 1, stage="배경", source_image=big)
+    assert source.value.code == "bad_source_image"
+    assert imaging.normalize_upload(_flat_png(200, 200)).width == 200  # small images still pass
