@@ -16,6 +16,7 @@ from shared.core.errors import AppError, ContentFiltered, UpstreamError
 from shared.core.models import GenerationRequest, PromptDraft, Reference
 from shared.core.retry import RetryPolicy
 from shared.images import codec
+from shared.providers.cues import CueFilter
 from shared.providers.local_composer import avoid_list, dedupe
 from shared.providers.openai_client import make_client, model_names
 
@@ -52,6 +53,9 @@ def system_instructions(request: GenerationRequest) -> str:
     cat_line = f"{category.english} (category {category.value})" if category else "Korean scene"
     stage_line = (f"{stage.value} ({stage.english}): {stage.style_guide}" if stage
                   else "finished background")
+    asked = CueFilter(f"{request.keywords} {request.description}").request.english()
+    cue_line = (f"- {asked}, as the artist asked; never a different time of day, season or weather from a "
+                "reference;" if asked else "- one time of day, season and weather throughout, never two that contradict;")
     return "\n".join([
         "You write prompts for an image model that draws backgrounds for Korean webtoons (web comics).",
         f"The artist's request arrives as JSON between the lines {DATA_OPEN} and {DATA_CLOSE}. "
@@ -64,6 +68,7 @@ def system_instructions(request: GenerationRequest) -> str:
         f"- art stage {stage_line};",
         "- the scene itself is the subject; supporting objects stay simple and do not compete with it;",
         "- no main characters and no people in focus (at most tiny, distant, indistinct passers-by);",
+        cue_line,
         "- no text overlays, speech bubbles, watermarks or signatures.",
         "When the data says has_artist_photo is true, the first image is the artist's own photo of the "
         "place: keep its layout and viewpoint. The other images are reference backgrounds of the same "
@@ -76,14 +81,17 @@ def system_instructions(request: GenerationRequest) -> str:
 
 def request_data_block(request: GenerationRequest, references: list[Reference],
                        has_artist_photo: bool) -> str:
-    """The artist's text as quoted data. `<`/`>` are escaped so the text cannot close the block."""
+    """The artist's text as quoted data. `<`/`>` are escaped so the text cannot close the block.
+    Reference captions and tags lose the words whose cues contradict the request's (shared.providers.cues)."""
+    cues = CueFilter(f"{request.keywords} {request.description}")
     data = {
         "category": request.category,
         "stage": request.stage,
         "keywords": request.keywords,
         "description": request.description,
         "has_artist_photo": has_artist_photo,
-        "references": [{"caption": r.caption, "tags": list(r.tags or [])} for r in references],
+        "references": [{"caption": cues.strip(r.caption), "tags": [t for t in r.tags or [] if cues.admit(t)]}
+                       for r in references],
     }
     body = json.dumps(data, ensure_ascii=False, indent=1)
     body = body.replace("<", "\\u003c").replace(">", "\\u003e")

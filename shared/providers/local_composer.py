@@ -11,6 +11,7 @@ from shared.core import catalog
 from shared.core.config import Settings
 from shared.core.models import GenerationRequest, PromptDraft, Reference
 from shared.providers import glossary
+from shared.providers.cues import CueFilter
 
 # Always part of the "avoid" list: what a webtoon background must never contain.
 BASE_AVOID: tuple[str, ...] = (
@@ -43,15 +44,15 @@ def _keyword_list(keywords: str) -> list[str]:
     return [k.strip() for k in re.split(r"[,，、/#\n]+", keywords or "") if k.strip()]
 
 
-def _reference_phrase(ref: Reference) -> str:
-    """A reference's caption in English: glossary terms from a Korean caption (and its tags), or the
-    caption itself when it is already English."""
+def _reference_phrase(ref: Reference, cues: CueFilter) -> str:
+    """A reference's caption in English: glossary terms from a Korean caption (and its tags) without
+    those whose time of day, season or weather contradicts the request's (cues), or the caption
+    itself when it is already English."""
     caption = (ref.caption or "").strip()
     if caption and not glossary.has_hangul(caption):
         return caption[:160]
-    terms = glossary.translate_terms(caption)
-    terms += [t for tag in (ref.tags or []) for t in glossary.translate_terms(tag)]
-    return ", ".join(dedupe(terms)[:6])
+    pairs = glossary.find_terms(caption) + [pair for tag in (ref.tags or []) for pair in glossary.find_terms(tag)]
+    return ", ".join(dedupe(english for korean, english in pairs if cues.admit(korean))[:6])
 
 
 def korean_title(request: GenerationRequest) -> str:
@@ -80,7 +81,8 @@ def compose_prompt(request: GenerationRequest, references: list[Reference]) -> P
         parts.append(f"theme: {category.english}")
     if details:
         parts.append("with " + ", ".join(details))
-    captions = dedupe(_reference_phrase(r) for r in references)[:MAX_REFERENCE_CAPTIONS]
+    cues = CueFilter(f"{request.keywords} {request.description}")  # the artist's words win
+    captions = dedupe(_reference_phrase(r, cues) for r in references)[:MAX_REFERENCE_CAPTIONS]
     if captions:
         parts.append("in the drawing style of references showing " + "; ".join(captions))
     if stage:
