@@ -21,6 +21,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
+
+from azure.core.exceptions import AzureError
+
+from shared.batch import blobs, lines, names
+from shared.batch import status as shaping
+from shared.storage import blobs as storage
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API = "http://127.0.0.1:7071"
@@ -64,8 +71,6 @@ def _http(method: str, url: str, timeout: float = 15.0) -> tuple[int, dict]:
 
 
 def _batch_url(api: str, name: str) -> str:
-    from urllib.parse import quote
-
     return f"{api.rstrip('/')}/api/batches/{quote(name, safe='')}"
 
 
@@ -77,22 +82,19 @@ def _error_text(body: dict, fallback: str) -> str:
 # --- Commands -----------------------------------------------------------------------------------
 
 def submit(path: Path, name: str | None, api: str, follow: bool, timeout: float, out=print) -> int:
-    from shared.batch import lines as batch
-    from shared.storage import blobs as storage
-
     if not path.is_file():
         raise CliError(f"파일을 찾을 수 없습니다: {path}")
     ext = path.suffix.lower().lstrip(".")
-    if ext not in batch.EXTENSIONS:
+    if ext not in names.EXTENSIONS:
         raise CliError(f"지원하지 않는 파일 형식입니다: {path.name} (.jsonl 또는 .csv만 올릴 수 있습니다)")
     name = name or path.stem
-    if not batch.valid_name(name):
+    if not names.valid_name(name):
         raise CliError(f"배치 이름이 올바르지 않습니다: {name} (영문, 숫자, 한글, . _ - 만 쓸 수 있습니다)")
     data = path.read_bytes()
     blob_name = f"{name}.{ext}"
     content_type = "text/csv" if ext == "csv" else "application/x-ndjson"
     storage.upload(storage.BATCH_IN, blob_name, data, f"{content_type}; charset=utf-8")
-    expected = batch.instance_id(name, batch.content_sha256(data))
+    expected = names.instance_id(name, names.content_sha256(data))
     out(f"올렸습니다: {storage.BATCH_IN}/{blob_name} ({len(data):,}바이트)")
     out(f"배치 이름: {name}  (실행 ID: {expected})")
     if not follow:
@@ -114,15 +116,13 @@ def _status_via_api(api: str, name: str) -> dict | None:
 
 
 def _status_via_storage(name: str) -> dict | None:
-    from shared.batch import lines as batch
-
-    pointer = batch.read_pointer(name)
+    pointer = blobs.read_pointer(name)
     if not pointer:
         return {}
-    summary = batch.read_summary(name)
+    summary = blobs.read_summary(name)
     if summary and summary.get("instanceId") != pointer.get("instanceId"):
         summary = None
-    return batch.status_body(name, pointer, "Completed" if summary else "Running", None, summary)
+    return shaping.status_body(name, pointer, "Completed" if summary else "Running", None, summary)
 
 
 def follow_batch(name: str, api: str, expected: str | None, timeout: float, out=print) -> int:
@@ -174,9 +174,6 @@ def _progress(bar, body: dict):
 
 def report(body: dict, out=print) -> int:
     """Print the end state; 0 when the batch ran (whatever its lines did), 2 when the file was rejected."""
-    from shared.batch import lines as batch
-    from shared.storage import blobs as storage
-
     summary = body.get("summary") or {}
     if summary.get("error") or body.get("stage") == "rejected":
         error = summary.get("error") or body.get("error") or {}
@@ -192,12 +189,13 @@ def report(body: dict, out=print) -> int:
     if results:
         out(f"결과: {results}")
         try:
-            container, _, blob = results.partition("/")
-            rows = [json.loads(line) for line in storage.download(container, blob).decode("utf-8").splitlines() if line]
+            ref = storage.BlobRef.parse(results)
+            rows = [json.loads(line) for line in storage.download(ref.container, ref.name).decode("utf-8").splitlines()
+                    if line]
         except Exception:
             rows = []
         for row in rows:
-            if row["status"] in (batch.FAILED, batch.INVALID):
+            if row["status"] in (lines.FAILED, lines.INVALID):
                 label = STATUS_LABELS.get(row["status"], row["status"])
                 ident = f" ({row['id']})" if row.get("id") else ""
                 out(f"  {row['line']}번째 줄{ident} [{label}] {row['error']['message']}")
@@ -231,14 +229,12 @@ def cancel(name: str, api: str, out=print) -> int:
 
 
 def download(name: str, target: Path, out=print) -> int:
-    from shared.storage import blobs as storage
-
     container = storage.service().get_container_client(storage.BATCH_OUT)
     root = target.resolve()
     count = 0
     for item in container.list_blobs(name_starts_with=f"{name}/"):
         relative = item.name[len(name) + 1:]
-        if not relative or relative == "batch.json":
+        if not relative or relative == names.POINTER:
             continue
         path = (root / relative).resolve()
         if not path.is_relative_to(root):  # a blob name with "..": never write outside the folder
@@ -273,8 +269,6 @@ def main(argv: list[str] | None = None, out=print) -> int:
     args = parser.parse_args(argv)
 
     _load_local_settings()
-    from azure.core.exceptions import AzureError
-
     try:
         if args.command == "submit":
             return submit(args.file, args.name, args.api, args.follow, args.timeout, out=out)

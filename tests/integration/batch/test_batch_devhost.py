@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from shared.batch import lines as batch
+from shared.batch import names
 from tests.integration.batch.batch_helpers import (
     BATCH_TRIGGER_ON,
     Blobs,
@@ -66,9 +66,9 @@ def test_mixed_file_gives_one_row_per_line(host, blobs):
     instance = body["instanceId"]
     for row in (rows[0], rows[2], rows[5]):
         assert row["error"] is None
-        assert row["instanceId"] == batch.child_instance_id(instance, row["line"])
+        assert row["instanceId"] == names.child_instance_id(instance, row["line"])
         [image] = row["images"]
-        folder = batch.item_folder(row["line"], row["id"])
+        folder = names.item_folder(row["line"], row["id"])
         assert image["png"] == f"batch-out/mixed/{folder}/1.png"
         assert image["psd"] == f"batch-out/mixed/{folder}/1.psd"
         assert blobs.read("batch-out", image["png"].partition("/")[2])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -98,8 +98,8 @@ def test_the_same_file_dropped_again_starts_nothing(host, blobs):
     assert [(i["instanceId"], i["createdTime"]) for i in after_instances] == \
         [(i["instanceId"], i["createdTime"]) for i in before_instances]
     assert sorted(i["instanceId"] for i in after_instances) == sorted([
-        first["instanceId"], batch.chunk_instance_id(first["instanceId"], 1),
-        batch.child_instance_id(first["instanceId"], 1)])  # the batch, its one chunk, its one line
+        first["instanceId"], names.chunk_instance_id(first["instanceId"], 1),
+        names.child_instance_id(first["instanceId"], 1)])  # the batch, its one chunk, its one line
     assert blobs.names("outputs", first["instanceId"]) == before_outputs
     assert blobs.last_modified("batch-out", "again/results.jsonl") == before_results
     code, again = batch_status(host, "again")
@@ -187,4 +187,4 @@ def test_a_long_list_runs_in_chunks_with_steady_progress(host, blobs):
     assert all(r["status"] == "completed" for r in rows if r["line"] not in bad)
     instance = body["instanceId"]
     chunks = sorted(i["instanceId"] for i in instances(host) if i["instanceId"].startswith(instance + "-C"))
-    assert chunks == [batch.chunk_instance_id(instance, 1), batch.chunk_instance_id(instance, 2)]  # 57 = 50 + 7
+    assert chunks == [names.chunk_instance_id(instance, 1), names.chunk_instance_id(instance, 2)]  # 57 = 50 + 7

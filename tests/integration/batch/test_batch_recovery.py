@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from shared.batch import lines as batch
+from shared.batch import names
 from tests.fixtures_app import azure_openai_env
 from tests.integration.batch.batch_helpers import (
     BATCH_TRIGGER_ON,
@@ -77,7 +77,7 @@ def test_killed_mid_batch_finishes_with_one_row_per_line_and_no_duplicates(two_l
 
     # One generate_background per good line, with the fixed ids: nothing started twice.
     children = sorted(i["instanceId"] for i in instances(host) if i["instanceId"].startswith(instance + "-L"))
-    assert children == sorted(batch.child_instance_id(instance, r["line"]) for r in good)
+    assert children == sorted(names.child_instance_id(instance, r["line"]) for r in good)
     assert all(i["runtimeStatus"] == "Completed" for i in instances(host) if i["instanceId"] in children)
 
     # The same set of files for every line in outputs/, none for any other id of this batch.
@@ -92,7 +92,7 @@ def test_killed_mid_batch_finishes_with_one_row_per_line_and_no_duplicates(two_l
     # batch-out holds exactly the results, the summary, the pointer and one PNG + PSD per good line.
     expected = {"crash/batch.json", "crash/results.jsonl", "crash/summary.json"}
     for r in good:
-        folder = batch.item_folder(r["line"], r["id"])
+        folder = names.item_folder(r["line"], r["id"])
         expected |= {f"crash/{folder}/1.png", f"crash/{folder}/1.psd"}
         assert r["images"] == [{"index": 1, "png": f"batch-out/crash/{folder}/1.png",
                                 "psd": f"batch-out/crash/{folder}/1.psd"}]
@@ -120,9 +120,9 @@ def test_cancel_stops_starting_new_lines(single_lane_host, blobs):
     for r in rows[started:]:
         assert r["error"]["code"] == "cancelled" and "취소" in r["error"]["message"]
         assert r["instanceId"] is None and r["images"] == []
-        assert not _child_exists(host, batch.child_instance_id(running["instanceId"], r["line"]))
+        assert not _child_exists(host, names.child_instance_id(running["instanceId"], r["line"]))
     assert (body["done"], body["cancelled"]) == (started, 5 - started)
-    assert not blobs.names("batch-out", f"cancel-me/{batch.item_folder(5, 'c5')}")
+    assert not blobs.names("batch-out", f"cancel-me/{names.item_folder(5, 'c5')}")
 
     code, _, raw = host.request("DELETE", "/api/batches/cancel-me")
     assert code == 409 and json.loads(raw)["error"]["code"] == "batch_finished"
@@ -143,7 +143,7 @@ def test_a_failing_line_is_recorded_and_the_others_run(single_lane_host, blobs, 
     rows = blobs.results("one-fails")
     assert [r["status"] for r in rows] == ["failed", "invalid", "completed"]
     assert rows[0]["error"] == {"code": "generation_failed", "message": ContentFiltered().message}
-    assert rows[0]["instanceId"] == batch.child_instance_id(body["instanceId"], 1) and rows[0]["images"] == []
+    assert rows[0]["instanceId"] == names.child_instance_id(body["instanceId"], 1) and rows[0]["images"] == []
     assert rows[2]["images"] and rows[2]["error"] is None
     assert (body["failed"], body["invalid"], body["done"]) == (1, 1, 1)
     code, status = batch_status(host, "one-fails")

@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from shared.batch import lines as batch
+from shared.batch import blobs as batch_blobs
+from shared.batch import lines as batch_lines
+from shared.batch import names, results
 from shared.storage import blobs as storage
 
 GOOD = {"category": "음식", "stage": "스케치", "keywords": "비빔밥"}
@@ -29,19 +31,19 @@ def _names(prefix: str) -> set[str]:
 
 def _drop(name: str, data: bytes) -> dict:
     storage.upload(storage.BATCH_IN, name, data, "application/x-ndjson")
-    job = batch.new_job(f"batch-in/{name}", data)
-    batch.write_pointer(job["name"], job)
+    job = batch_lines.new_job(f"batch-in/{name}", data)
+    batch_blobs.write_pointer(job["name"], job)
     return job
 
 
 def test_load_source_validates_lines_and_checks_the_hash(blobs):
     data = (json.dumps(GOOD, ensure_ascii=False) + "\n{oops\n").encode()
     job = _drop("load-src.jsonl", data)
-    result = batch.load_source(job["source"], job["sha256"], "jsonl")
-    assert [r["status"] for r in result["rows"]] == [batch.PENDING, batch.INVALID]
-    changed = batch.load_source(job["source"], batch.content_sha256(b"other"), "jsonl")
+    result = batch_blobs.load_source(job["source"], job["sha256"], "jsonl")
+    assert [r["status"] for r in result["rows"]] == [batch_lines.PENDING, batch_lines.INVALID]
+    changed = batch_blobs.load_source(job["source"], names.content_sha256(b"other"), "jsonl")
     assert changed["error"]["code"] == "source_changed"
-    missing = batch.load_source("batch-in/nope.jsonl", job["sha256"], "jsonl")
+    missing = batch_blobs.load_source("batch-in/nope.jsonl", job["sha256"], "jsonl")
     assert missing["error"]["code"] == "source_missing"
 
 
@@ -52,7 +54,7 @@ def test_load_source_rejects_an_oversize_file(blobs, monkeypatch):
     job = _drop("big-src.jsonl", data)
     monkeypatch.setenv("BATCH_MAX_BYTES", str(len(data) - 10))
     config.reset_settings()
-    result = batch.load_source(job["source"], job["sha256"], "jsonl")
+    result = batch_blobs.load_source(job["source"], job["sha256"], "jsonl")
     assert result["error"]["code"] == "file_too_large" and "파일이 너무 큽니다" in result["error"]["message"]
 
 
@@ -62,9 +64,9 @@ def test_copy_outputs_copies_under_fixed_names_and_twice_is_the_same(blobs):
     storage.upload(storage.OUTPUTS, "child-1/1.png", png, "image/png")
     storage.upload(storage.OUTPUTS, "child-1/1.psd", psd, "image/vnd.adobe.photoshop")
     images = [{"index": 1, "png": "outputs/child-1/1.png", "psd": "outputs/child-1/1.psd"}]
-    first = batch.copy_outputs("copy-run", job["instanceId"], 3, "s3", images)
+    first = batch_blobs.copy_outputs("copy-run", job["instanceId"], 3, "s3", images)
     assert first == [{"index": 1, "png": "batch-out/copy-run/0003-s3/1.png", "psd": "batch-out/copy-run/0003-s3/1.psd"}]
-    second = batch.copy_outputs("copy-run", job["instanceId"], 3, "s3", images)
+    second = batch_blobs.copy_outputs("copy-run", job["instanceId"], 3, "s3", images)
     assert second == first
     assert _names("copy-run/") == {"copy-run/batch.json", "copy-run/0003-s3/1.png", "copy-run/0003-s3/1.psd"}
     assert storage.download(storage.BATCH_OUT, "copy-run/0003-s3/1.png") == png
@@ -78,10 +80,10 @@ def test_a_superseded_run_writes_nothing(blobs):
     new = _drop("taken-over.jsonl", b"{\"a\": 2}\n")
     assert old["instanceId"] != new["instanceId"]
     storage.upload(storage.OUTPUTS, "child-2/1.png", b"png", "image/png")
-    assert batch.copy_outputs("taken-over", old["instanceId"], 1, None, [{"index": 1, "png": "outputs/child-2/1.png"}]) == []
-    summary = batch.summary("taken-over", old["instanceId"], old["source"], old["sha256"], [], started="s",
+    assert batch_blobs.copy_outputs("taken-over", old["instanceId"], 1, None, [{"index": 1, "png": "outputs/child-2/1.png"}]) == []
+    summary = results.summary("taken-over", old["instanceId"], old["source"], old["sha256"], [], started="s",
                             finished="f", cancel_requested=False)
-    assert batch.write_results("taken-over", old["instanceId"], [], summary) == {"written": False}
+    assert batch_blobs.write_results("taken-over", old["instanceId"], [], summary) == {"written": False}
     assert _names("taken-over/") == {"taken-over/batch.json"}
 
 
@@ -91,49 +93,49 @@ def test_write_results_is_idempotent_and_removes_what_an_older_run_left(blobs):
     storage.upload(storage.BATCH_OUT, "results-run/0009-old/1.png", b"old", "image/png")
     storage.upload(storage.BATCH_OUT, "results-run/0001/1.png", b"new", "image/png")
     rows = [
-        {"line": 2, "id": None, "status": batch.INVALID, "error": {"code": "validation_error", "message": "분류"}},
-        {"line": 1, "id": None, "status": batch.COMPLETED, "instanceId": "c", "title": "t",
+        {"line": 2, "id": None, "status": batch_lines.INVALID, "error": {"code": "validation_error", "message": "분류"}},
+        {"line": 1, "id": None, "status": batch_lines.COMPLETED, "instanceId": "c", "title": "t",
          "images": [{"index": 1, "png": "batch-out/results-run/0001/1.png"}], "error": None},
     ]
-    summary = batch.summary("results-run", job["instanceId"], job["source"], job["sha256"], rows, started="s",
+    summary = results.summary("results-run", job["instanceId"], job["source"], job["sha256"], rows, started="s",
                             finished="f", cancel_requested=False)
     for _ in range(2):
-        assert batch.write_results("results-run", job["instanceId"], rows, summary) == {"written": True}
+        assert batch_blobs.write_results("results-run", job["instanceId"], rows, summary) == {"written": True}
     assert _names("results-run/") == {"results-run/batch.json", "results-run/results.jsonl",
                                       "results-run/summary.json", "results-run/0001/1.png"}
     lines = storage.download(storage.BATCH_OUT, "results-run/results.jsonl").decode().splitlines()
     assert [json.loads(line)["line"] for line in lines] == [1, 2]
-    assert batch.read_summary("results-run")["completed"] == 1
+    assert batch_blobs.read_summary("results-run")["completed"] == 1
 
 
 def test_a_rejected_file_leaves_only_the_summary(blobs):
     job = _drop("rejected-run.jsonl", b"\xff\n")
     storage.upload(storage.BATCH_OUT, "rejected-run/results.jsonl", b"stale", "application/x-ndjson")
     error = {"code": "undecodable", "message": "파일을 UTF-8 텍스트로 읽을 수 없습니다 (1번째 줄)."}
-    summary = batch.summary("rejected-run", job["instanceId"], job["source"], job["sha256"], [], started="s",
+    summary = results.summary("rejected-run", job["instanceId"], job["source"], job["sha256"], [], started="s",
                             finished="f", cancel_requested=False, error=error)
-    batch.write_results("rejected-run", job["instanceId"], [], summary)
+    batch_blobs.write_results("rejected-run", job["instanceId"], [], summary)
     assert _names("rejected-run/") == {"rejected-run/batch.json", "rejected-run/summary.json"}
-    assert batch.read_summary("rejected-run")["error"] == error
+    assert batch_blobs.read_summary("rejected-run")["error"] == error
 
 
 def test_cancel_flag_and_a_newer_file_stop_a_run(blobs):
     job = _drop("flagged.jsonl", b"{\"a\": 1}\n")
-    assert batch.cancel_requested("flagged", job["instanceId"]) is False
-    batch.write_cancel_flag("flagged", "batch-someone-else")
-    assert batch.cancel_requested("flagged", job["instanceId"]) is False
-    batch.write_cancel_flag("flagged", job["instanceId"])
-    assert batch.cancel_requested("flagged", job["instanceId"]) is True
+    assert batch_blobs.cancel_requested("flagged", job["instanceId"]) is False
+    batch_blobs.write_cancel_flag("flagged", "batch-someone-else")
+    assert batch_blobs.cancel_requested("flagged", job["instanceId"]) is False
+    batch_blobs.write_cancel_flag("flagged", job["instanceId"])
+    assert batch_blobs.cancel_requested("flagged", job["instanceId"]) is True
     newer = _drop("flagged.jsonl", b"{\"a\": 2}\n")
-    assert batch.cancel_requested("flagged", newer["instanceId"]) is False  # the flag names the old run
-    assert batch.cancel_requested("flagged", job["instanceId"]) is True  # superseded
+    assert batch_blobs.cancel_requested("flagged", newer["instanceId"]) is False  # the flag names the old run
+    assert batch_blobs.cancel_requested("flagged", job["instanceId"]) is True  # superseded
 
 
 def test_finished_run_is_known_from_batch_out(blobs):
     job = _drop("done-before.jsonl", b"{\"a\": 1}\n")
-    assert batch.finished_run("done-before", job["instanceId"]) is False
-    summary = batch.summary("done-before", job["instanceId"], job["source"], job["sha256"], [], started="s",
+    assert batch_blobs.finished_run("done-before", job["instanceId"]) is False
+    summary = results.summary("done-before", job["instanceId"], job["source"], job["sha256"], [], started="s",
                             finished="f", cancel_requested=False)
-    batch.write_results("done-before", job["instanceId"], [], summary)
-    assert batch.finished_run("done-before", job["instanceId"]) is True
-    assert batch.finished_run("done-before", "batch-other") is False
+    batch_blobs.write_results("done-before", job["instanceId"], [], summary)
+    assert batch_blobs.finished_run("done-before", job["instanceId"]) is True
+    assert batch_blobs.finished_run("done-before", "batch-other") is False

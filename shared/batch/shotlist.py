@@ -1,0 +1,171 @@
+"""Reading a shot list: a `.jsonl` (one JSON object per line) or `.csv` (first row = field names)
+file, as numbered raw lines. Whole-file limits (size, encoding, line count) reject the file; a line
+that cannot be read becomes a RawLine with its Korean reason, and the other lines still run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+
+from shared.core.config import Settings, get_settings
+from shared.core.errors import AppError
+
+# Field names a line may carry: those of POST /api/generations plus an optional id.
+REQUEST_FIELDS = ("category", "stage", "keywords", "description", "uploadId", "aspect", "variations",
+                  "review", "prompt")
+LINE_FIELDS = REQUEST_FIELDS + ("id",)
+
+_TRUE = {"true", "1", "yes", "y", "예", "네", "o"}
+_FALSE = {"false", "0", "no", "n", "아니오", "아니요", "x"}
+
+MSG_CSV_HEADER = "CSV 머리글을 읽을 수 없습니다. 첫 줄을 확인해 주세요."
+MSG_CSV_RECORD = "CSV 형식이 올바르지 않습니다. 따옴표와 칸 길이(한 칸 13만 자 이하)를 확인해 주세요."
+
+
+class BatchFileError(AppError):
+    """The whole file is rejected (too big, too many lines, not UTF-8, no lines): no line runs."""
+
+    status = 422
+    code = "batch_rejected"
+
+
+@dataclass
+class RawLine:
+    line: int  # 1-based line number in the file (a CSV record: the line it starts on)
+    fields: dict | None  # the parsed object, or None when the line could not be parsed
+    error: str | None = None  # Korean reason when fields is None
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}MB"
+
+
+def check_size(size: int, settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    if size > settings.batch_max_bytes:
+        raise BatchFileError(
+            f"파일이 너무 큽니다: {_mb(size)} (최대 {_mb(settings.batch_max_bytes)}). 여러 파일로 나눠 올려 주세요.",
+            code="file_too_large", details={"size": size, "maxBytes": settings.batch_max_bytes})
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text (a leading BOM is dropped), or a Korean error naming the first bad line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise BatchFileError(
+            f"파일을 UTF-8 텍스트로 읽을 수 없습니다 ({line}번째 줄). UTF-8로 저장한 뒤 다시 올려 주세요.",
+            code="undecodable", details={"line": line}) from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise BatchFileError(
+            f"파일에 텍스트가 아닌 내용이 있습니다 ({line}번째 줄). UTF-8 텍스트 파일만 올려 주세요.",
+            code="undecodable", details={"line": line})
+    return text
+
+
+def _jsonl_lines(text: str) -> list[RawLine]:
+    rows = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            # json's own reason is English: only where it went wrong reaches the artist
+            column = getattr(exc, "colno", None)
+            where = f" ({column}번째 글자 근처)" if column else ""
+            rows.append(RawLine(number, None, f"JSON 형식이 올바르지 않습니다{where}."))
+            continue
+        if not isinstance(value, dict):
+            rows.append(RawLine(number, None, "각 줄은 JSON 객체({...})여야 합니다."))
+            continue
+        rows.append(RawLine(number, value))
+    return rows
+
+
+def _csv_cell(field: str, value: str):
+    value = value.strip()
+    if field == "variations" and re.fullmatch(r"[+-]?\d+", value):
+        return int(value)
+    if field == "review":
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    return value
+
+
+def _csv_header(reader) -> list[str] | None:
+    """The field names of the first row; None for an empty file, BatchFileError when unusable."""
+    try:
+        header = next(reader)
+    except StopIteration:
+        return None
+    except csv.Error:  # its text is English
+        raise BatchFileError(MSG_CSV_HEADER, code="malformed_csv") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise BatchFileError("CSV 첫 줄에 필드 이름(category, stage, keywords ...)이 있어야 합니다.",
+                             code="malformed_csv")
+    if not any(h in LINE_FIELDS for h in header):
+        raise BatchFileError(
+            "CSV 첫 줄(머리글)에 필드 이름이 없습니다. 예: category,stage,keywords,description", code="malformed_csv")
+    return header
+
+
+def _csv_record(line: int, header: list[str], record: list[str]) -> RawLine:
+    if len(record) > len(header):
+        return RawLine(line, None, f"칸 수({len(record)})가 머리글의 필드 수({len(header)})보다 많습니다.")
+    fields = {name: _csv_cell(name, cell) for name, cell in zip(header, record, strict=False)
+              if name and cell.strip()}
+    return RawLine(line, fields)
+
+
+def _csv_lines(text: str) -> list[RawLine]:
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream)
+    header = _csv_header(reader)
+    if header is None:
+        return []
+    rows: list[RawLine] = []
+    # Physical line where each record starts: csv.reader reports where a record ends.
+    start = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # its text is English
+            rows.append(RawLine(start, None, MSG_CSV_RECORD))
+            start = reader.line_num + 1
+            continue
+        line, start = start, reader.line_num + 1
+        if any(cell.strip() for cell in record):
+            rows.append(_csv_record(line, header, record))
+    return rows
+
+
+def parse(data: bytes, kind: str, settings: Settings | None = None) -> list[RawLine]:
+    """The lines of a shot list, or a BatchFileError for the whole file (size, encoding, count)."""
+    settings = settings or get_settings()
+    check_size(len(data), settings)
+    text = decode(data)
+    if kind == "jsonl":
+        rows = _jsonl_lines(text)
+    elif kind == "csv":
+        rows = _csv_lines(text)
+    else:
+        raise BatchFileError(f"지원하지 않는 파일 형식입니다: .{kind} (.jsonl 또는 .csv)", code="unsupported_format")
+    if not rows:
+        raise BatchFileError("파일에 생성 요청 줄이 없습니다.", code="empty")
+    if len(rows) > settings.batch_max_lines:
+        raise BatchFileError(
+            f"줄이 너무 많습니다: {len(rows):,}줄 (최대 {settings.batch_max_lines:,}줄). 여러 파일로 나눠 올려 주세요.",
+            code="too_many_lines", details={"lines": len(rows), "maxLines": settings.batch_max_lines})
+    return rows
