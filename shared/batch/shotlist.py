@@ -1,6 +1,8 @@
 """Reading a shot list: a `.jsonl` (one JSON object per line) or `.csv` (first row = field names)
 file, as numbered raw lines. Whole-file limits (size, encoding, line count) reject the file; a line
-that cannot be read becomes a RawLine with its Korean reason, and the other lines still run."""
+that cannot be read becomes a RawLine with its Korean reason, and the other lines still run. That
+includes hostile lines (shared.core.text's rule): control characters or lone surrogates anywhere in
+the line, and JSON nested deeper than the rule allows (checked before parsing: json recurses)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from shared.core.config import Settings, get_settings
-from shared.core.errors import AppError
+from shared.core.errors import AppError, ValidationError
+from shared.core.text import MAX_JSON_DEPTH, check_json_depth, check_strings, has_refused_characters
 
 # Field names a line may carry: those of POST /api/generations plus an optional id.
 REQUEST_FIELDS = ("category", "stage", "keywords", "description", "uploadId", "aspect", "variations",
@@ -23,6 +26,9 @@ _FALSE = {"false", "0", "no", "n", "아니오", "아니요", "x"}
 
 MSG_CSV_HEADER = "CSV 머리글을 읽을 수 없습니다. 첫 줄을 확인해 주세요."
 MSG_CSV_RECORD = "CSV 형식이 올바르지 않습니다. 따옴표와 칸 길이(한 칸 13만 자 이하)를 확인해 주세요."
+MSG_BAD_CHARACTERS = "이 줄에 쓸 수 없는 문자(제어 문자 또는 깨진 글자)가 들어 있습니다 ({column}번째 글자). 지우고 다시 올려 주세요."
+MSG_BAD_KEY = "이 줄의 필드 이름에 쓸 수 없는 문자(제어 문자 또는 깨진 글자)가 들어 있습니다."
+MSG_TOO_DEEP = f"이 줄의 JSON이 너무 깊게 중첩되어 있습니다 (최대 {MAX_JSON_DEPTH}단계)."
 
 
 class BatchFileError(AppError):
@@ -60,7 +66,8 @@ def decode(data: bytes) -> str:
         raise BatchFileError(
             f"파일을 UTF-8 텍스트로 읽을 수 없습니다 ({line}번째 줄). UTF-8로 저장한 뒤 다시 올려 주세요.",
             code="undecodable", details={"line": line}) from None
-    if "\x00" in text:
+    if "\x00" in text and all("\x00" in line for line in text.splitlines() if line.strip()):
+        # NUL on every line: a binary or UTF-16 file, not a shot list with a few bad lines
         line = text[:text.index("\x00")].count("\n") + 1
         raise BatchFileError(
             f"파일에 텍스트가 아닌 내용이 있습니다 ({line}번째 줄). UTF-8 텍스트 파일만 올려 주세요.",
@@ -68,24 +75,46 @@ def decode(data: bytes) -> str:
     return text
 
 
+def _refused_column(raw: str) -> int | None:
+    """1-based position of the first character the text rule refuses, None when there is none."""
+    if not has_refused_characters(raw):
+        return None
+    return next(i for i, ch in enumerate(raw, start=1) if has_refused_characters(ch))
+
+
+def _checked(number: int, fields: dict) -> RawLine:
+    """The line, or its error row when a key or value holds what the text rule refuses (e.g. the
+    JSON escapes \\u0000 or a lone \\ud800): the message names the field."""
+    try:
+        check_strings(fields)
+    except ValidationError as exc:
+        # a field is named by its key, and a hostile key must not reach results.jsonl either
+        message = exc.message if not has_refused_characters(exc.message) else MSG_BAD_KEY
+        return RawLine(number, None, message)
+    return RawLine(number, fields)
+
+
+def _jsonl_line(number: int, raw: str) -> RawLine:
+    column = _refused_column(raw)
+    if column is not None:
+        return RawLine(number, None, MSG_BAD_CHARACTERS.format(column=column))
+    try:
+        check_json_depth(raw)
+        value = json.loads(raw)
+    except ValidationError:
+        return RawLine(number, None, MSG_TOO_DEEP)
+    except ValueError as exc:
+        # json's own reason is English: only where it went wrong reaches the artist
+        column = getattr(exc, "colno", None)
+        where = f" ({column}번째 글자 근처)" if column else ""
+        return RawLine(number, None, f"JSON 형식이 올바르지 않습니다{where}.")
+    if not isinstance(value, dict):
+        return RawLine(number, None, "각 줄은 JSON 객체({...})여야 합니다.")
+    return _checked(number, value)
+
+
 def _jsonl_lines(text: str) -> list[RawLine]:
-    rows = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            # json's own reason is English: only where it went wrong reaches the artist
-            column = getattr(exc, "colno", None)
-            where = f" ({column}번째 글자 근처)" if column else ""
-            rows.append(RawLine(number, None, f"JSON 형식이 올바르지 않습니다{where}."))
-            continue
-        if not isinstance(value, dict):
-            rows.append(RawLine(number, None, "각 줄은 JSON 객체({...})여야 합니다."))
-            continue
-        rows.append(RawLine(number, value))
-    return rows
+    return [_jsonl_line(number, raw) for number, raw in enumerate(text.splitlines(), start=1) if raw.strip()]
 
 
 def _csv_cell(field: str, value: str):
@@ -124,7 +153,7 @@ def _csv_record(line: int, header: list[str], record: list[str]) -> RawLine:
         return RawLine(line, None, f"칸 수({len(record)})가 머리글의 필드 수({len(header)})보다 많습니다.")
     fields = {name: _csv_cell(name, cell) for name, cell in zip(header, record, strict=False)
               if name and cell.strip()}
-    return RawLine(line, fields)
+    return _checked(line, fields)
 
 
 def _csv_lines(text: str) -> list[RawLine]:
