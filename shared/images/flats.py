@@ -5,12 +5,15 @@
    pieces; edge and grid pixels then join the piece next to them. The grid bounds the damage of a
    wider gap in an outline to one cell.
 2. Merging (a region adjacency graph): neighbouring pieces whose shared border is mostly not on an
-   edge, across which the colour (CIELAB, read 2 px either side) barely steps, and whose means are
-   not far apart, are joined, smallest step first. A gradient sky is a chain of such pieces, each
+   edge, across which the colour (CIELAB, read 2 px either side) barely steps, and whose means (and
+   those of the regions they have grown into) are not far apart, are joined, smallest step first.
+   The mean test stops a chain through a piece that straddles a gap in an outline. A gradient sky is a chain of such pieces, each
    close to the next, so it ends as one region; two pieces across an outline never merge here, so
    region borders follow the line art.
 3. Cleanup: pieces below a minimum area (speckle) join their most similar neighbour, then the
    smallest regions do so until at most MAX_REGIONS[detail] remain.
+4. Borders that are not on the line art (where grid cells met inside a soft transition) are moved
+   to the strongest colour change nearby (a watershed), so no grid staircase shows.
 Each region's flat is the mean colour of its pixels off the edges.
 
 opencv and numpy are imported inside the functions (cold start).
@@ -21,9 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-GRID = 40  # px at 1024 px width: the over-segmentation's cell
+GRID = 32  # px at 1024 px width: the over-segmentation's cell
+SETTLE_REACH = 12  # px at 1024 px width: how far a border off the line art may move to a colour change
 STEP_DELTA_E = 6.0  # CIELAB step across a non-edge border (2 px either side) below which pieces merge
-MEAN_DELTA_E = 24.0  # ... provided their mean colours are no further apart than this
+PAIR_DELTA_E = 8.0  # ... provided the two pieces' mean colours are no further apart than this
+MEAN_DELTA_E = 24.0  # ... nor the means of the regions they have grown into so far
 STEP_REACH = 2  # px either side of a border where its step is read
 EDGE_COVERAGE = 0.45  # share of a border lying on an edge from which it counts as an outline
 MAX_REGIONS: dict[str, int] = {"low": 80, "normal": 400, "high": 1000}
@@ -159,7 +164,7 @@ def _merge_across_non_edges(merger: _Merger, a, b, length, edged, step, means) -
     import numpy as np
 
     delta = np.linalg.norm(means[a] - means[b], axis=1) / 2.5
-    candidates = (edged < EDGE_COVERAGE * length) & (step < STEP_DELTA_E) & (delta < MEAN_DELTA_E)
+    candidates = (edged < EDGE_COVERAGE * length) & (step < STEP_DELTA_E) & (delta < PAIR_DELTA_E)
     order = np.argsort(step[candidates], kind="stable")
     limit = (MEAN_DELTA_E * 2.5) ** 2
     for i, j in zip(a[candidates][order].tolist(), b[candidates][order].tolist(), strict=True):
@@ -228,9 +233,46 @@ def segment(smoothed, lab, edges, detail: str = "normal") -> Regions:
     _merge_across_non_edges(merger, a, b, length, edged, step, means)
     _absorb_small(merger, a, b, MIN_AREA[detail] * h * w, MAX_REGIONS[detail])
     roots = np.array([merger.find(i) for i in range(n)], np.int32)
-    _, compact = np.unique(roots, return_inverse=True)
-    labels = compact.astype(np.int32)[labels]
+    labels = roots[labels]
+    labels = _settle_borders(labels, barrier, smoothed, max(2, round(SETTLE_REACH * scale)))
+    present, compact = np.unique(labels, return_inverse=True)
+    labels = compact.reshape(h, w).astype(np.int32)
     return Regions(labels=labels, colours=mean_colours(smoothed, labels, ~barrier))
+
+
+def _settle_borders(labels, barrier, smoothed, reach: int):
+    """Move the borders between regions that are not on the line art (where grid cells met) to where
+    the colour changes most nearby: the pixels within `reach` of such a border are flooded again
+    from both sides (opencv's watershed on the smoothed picture). Borders on the line art stay."""
+    import cv2
+    import numpy as np
+
+    border = np.zeros(labels.shape, bool)
+    border[:, 1:] |= labels[:, 1:] != labels[:, :-1]
+    border[1:] |= labels[1:] != labels[:-1]
+    soft = border & ~barrier
+    if not soft.any():
+        return labels
+    distance = cv2.distanceTransform(np.where(soft, 0, 255).astype(np.uint8), cv2.DIST_L1, 3)
+    markers = labels + 1
+    markers[(distance <= reach) & ~barrier] = 0
+    cv2.watershed(cv2.cvtColor(smoothed, cv2.COLOR_RGB2BGR), markers)
+    markers[markers < 0] = 0  # watershed's own border pixels: take a neighbour's label
+    return _despeckle(_fill_unassigned(markers))
+
+
+def _despeckle(labels):
+    """Labels with islands of a few pixels (left where two floods met) given to their surroundings:
+    a 3x3 median, twice (a median picks one of the labels present, so no new label appears)."""
+    import cv2
+    import numpy as np
+
+    if labels.max() >= 65536:  # opencv's median takes 16-bit at most
+        return labels
+    ids = labels.astype(np.uint16)
+    for _ in range(2):
+        ids = cv2.medianBlur(ids, 3)
+    return ids.astype(np.int32)
 
 
 def mean_colours(rgb, labels, weight) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 SMOOTH_SIGMA = 3.0  # px at 1024 px width
 MAX_RATIO = 4.0
+RATIO_FLOOR = 0.04  # added to both sides: in near-black flats a channel's ratio is grain, not light
 
 
 @dataclass
@@ -47,7 +48,7 @@ def derive(rgb, flats, line_mask) -> Shading:
     picture = cv2.resize(rgb, half, interpolation=cv2.INTER_AREA).astype(np.float32) * (1.0 / 255.0)
     flat = cv2.resize(flats, half, interpolation=cv2.INTER_NEAREST).astype(np.float32) * (1.0 / 255.0)
     off_line = cv2.resize((~line_mask).astype(np.uint8), half, interpolation=cv2.INTER_NEAREST)
-    ratio = np.minimum(picture / np.maximum(flat, 1.0 / 255.0), MAX_RATIO)
+    ratio = np.minimum((picture + RATIO_FLOOR) / (flat + RATIO_FLOOR), MAX_RATIO)
     ratio = _normalised_blur(ratio, off_line.astype(np.float32), SMOOTH_SIGMA * w / 2048)
     multiply = np.minimum(ratio, 1.0)
     screen = np.clip((flat * ratio - flat) / np.maximum(1.0 - flat, 1.0 / 255.0), 0.0, 1.0)
