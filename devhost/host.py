@@ -59,7 +59,7 @@ class Host:
         self.cfg = cfg
         self.functions = [f for f in load_functions(cfg.app_dir) if not is_disabled(f.name)]
         self.store = Store(cfg.data_dir / "devhost.sqlite3")
-        self.engine = Engine(self.store, self.functions, cfg.app_dir, cfg.max_activities)
+        self.engine = Engine(self.store, self.functions, cfg.app_dir, cfg.max_activities, cfg.default_version)
         self.durable = DurableApi(self.engine, cfg.hub_name, self._origin)
         self.routes = sorted((HttpRoute(f) for f in self.functions if f.trigger_type == "httpTrigger"),
                              key=lambda r: r.template.sort_key())

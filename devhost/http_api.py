@@ -151,7 +151,7 @@ class DurableApi:
         if not ok:
             return _json({"Message": "The request body is not valid JSON.",
                           "ExceptionMessage": "The request body is not valid JSON."}, 400)
-        iid = self.engine.start_new(name, instance_id, text)
+        iid = self.engine.start_new(name, instance_id, text, request.query.get("version"))
         payload = self.management_urls(self.origin_fn(request), iid)
         timeout = request.query.get("timeout")
         if timeout and not rpc:

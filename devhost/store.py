@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS instances (
     created TEXT NOT NULL,
     updated TEXT NOT NULL,
     parent TEXT,
-    book TEXT NOT NULL
+    book TEXT NOT NULL,
+    version TEXT
 );
 CREATE INDEX IF NOT EXISTS instances_created ON instances(created);
 CREATE TABLE IF NOT EXISTS history (
@@ -72,6 +73,9 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(instances)")}
+        if "version" not in columns:  # a data dir from before orchestration versions
+            self.db.execute("ALTER TABLE instances ADD COLUMN version TEXT")
 
     @contextmanager
     def tx(self):

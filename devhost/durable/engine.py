@@ -48,8 +48,9 @@ OFFLOAD_REPLAY_EVENTS = int(os.environ.get("DEVHOST_OFFLOAD_REPLAY_EVENTS", "250
 
 
 class Engine:
-    def __init__(self, store: Store, functions, app_dir, max_activities: int):
+    def __init__(self, store: Store, functions, app_dir, max_activities: int, default_version: str = ""):
         self.store = store
+        self.default_version = default_version  # host.json extensions.durableTask.defaultVersion
         self.orchestrators = {}
         activities = {}
         for f in functions:
@@ -60,7 +61,7 @@ class Engine:
                 activities[f.trigger.get("activity") or f.name] = f
                 activities.setdefault(f.name, f)
         self.runner = ActivityRunner(activities, str(app_dir), max_activities, self._record_completions)
-        self.catalog = Catalog(activities, self.orchestrators, self._is_running)
+        self.catalog = Catalog(activities, self.orchestrators, self._is_running, default_version)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.instances: dict[str, Instance] = {}
         self.dirty: set[str] = set()
@@ -145,24 +146,29 @@ class Engine:
         return inst is not None and inst.status not in TERMINAL
 
     # -- client operations ---------------------------------------------------------------------
-    def start_new(self, name: str, instance_id: str | None, input_text: str | None) -> str:
-        """Create (or replace) an instance; ExecutionStarted goes to its inbox. Returns the id."""
+    def start_new(self, name: str, instance_id: str | None, input_text: str | None,
+                  version: str | None = None) -> str:
+        """Create (or replace) an instance; ExecutionStarted goes to its inbox. Returns the id.
+
+        `version` None means host.json's defaultVersion, as with the extension."""
         instance_id = instance_id or uuid.uuid4().hex
+        version = self.default_version if version is None else version
         with self.store.tx() as db:
-            record = self._write_start(db, name, instance_id, input_text, None)
+            record = self._write_start(db, name, instance_id, input_text, None, version)
         self._register_start(record)
         return instance_id
 
     @staticmethod
-    def _write_start(db, name: str, instance_id: str, input_text: str | None, parent: dict | None) -> StartRecord:
+    def _write_start(db, name: str, instance_id: str, input_text: str | None, parent: dict | None,
+                     version: str) -> StartRecord:
         now = utcnow()
         execution_id = uuid.uuid4().hex
         started = execution_started(
-            now, name, "", input_text, instance_id, execution_id,
+            now, name, version, input_text, instance_id, execution_id,
             ParentInstance=({"Name": parent["name"], "OrchestrationInstance": {
                 "InstanceId": parent["id"], "ExecutionId": parent["execution_id"]},
                 "TaskScheduleId": parent["task_id"]} if parent else None))
-        return write_start(db, instance_id, name, execution_id, input_text, parent, now, started)
+        return write_start(db, instance_id, name, execution_id, input_text, parent, version, now, started)
 
     def _register_start(self, record: StartRecord) -> None:
         old = self.instances.pop(record.instance_id, None)
@@ -170,7 +176,7 @@ class Engine:
             self._disarm(item.id for item in old.inbox)
         inst = Instance(id=record.instance_id, name=record.name, execution_id=record.execution_id,
                         status="Pending", input=record.input, parent=record.parent, book=new_book(),
-                        last_ts=record.at)
+                        version=record.version, last_ts=record.at)
         inst.inbox.append(record.started)
         self.instances[inst.id] = inst
         self._mark_dirty(inst.id)
@@ -393,7 +399,7 @@ class Engine:
         self._deliver(delivery)
 
     def _write_child(self, db, child: ChildStart) -> StartRecord:
-        return self._write_start(db, child.name, child.instance_id, child.input, child.parent)
+        return self._write_start(db, child.name, child.instance_id, child.input, child.parent, child.version)
 
     def _adopt(self, inst: Instance, plan: EpisodePlan, ts) -> None:
         """The instance in memory takes the committed state."""

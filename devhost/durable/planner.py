@@ -47,6 +47,7 @@ class Catalog:
     activities: Container[str]
     orchestrators: Container[str]
     is_running: Callable[[str], bool]  # an instance with this id exists and has not finished
+    default_version: str = ""  # the version of a sub-orchestration whose call names none
 
 
 @dataclass
@@ -55,6 +56,7 @@ class ChildStart:
     instance_id: str
     input: str | None
     parent: dict  # id, execution_id, task_id, name
+    version: str
 
 
 @dataclass
@@ -109,11 +111,12 @@ class _Planner:
         else:
             plan.work.append({"task_id": sid, "name": name, "input": input_text})
 
-    def schedule_sub(self, sid: int, name: str, input_text, fixed_id, retry, attempt) -> None:
+    def schedule_sub(self, sid: int, name: str, input_text, fixed_id, retry, attempt, version) -> None:
         inst, ts, plan = self.inst, self.ts, self.plan
         child_id = fixed_id or f"{inst.id}:{sid}"
+        version = self.catalog.default_version if version is None else version
         self.tasks[str(sid)] = {"k": "s", "name": name, "input": input_text, "retry": retry, "attempt": attempt,
-                                "fixed_id": fixed_id, "child": child_id}
+                                "fixed_id": fixed_id, "child": child_id, "version": version}
         plan.events.append(event(SUB_CREATED, ts, sid, Name=name, InstanceId=child_id, Input=input_text))
         if name not in self.catalog.orchestrators:
             reason = f"The orchestrator function '{name}' doesn't exist."
@@ -121,7 +124,7 @@ class _Planner:
             reason = f"An orchestration with instance ID '{child_id}' already exists."
         else:
             plan.children.append(ChildStart(name, child_id, input_text, {
-                "id": inst.id, "execution_id": inst.execution_id, "task_id": sid, "name": inst.name}))
+                "id": inst.id, "execution_id": inst.execution_id, "task_id": sid, "name": inst.name}, version))
             return
         plan.inbox.append((event(SUB_FAILED, ts, TaskScheduledId=sid, Reason=reason, Details=""), 0.0))
 
@@ -154,7 +157,7 @@ class _Planner:
             self.schedule_activity(nid, call["name"], call["input"], call["retry"], call["attempt"] + 1)
         else:
             self.schedule_sub(nid, call["name"], call["input"], call.get("fixed_id"), call["retry"],
-                              call["attempt"] + 1)
+                              call["attempt"] + 1, call.get("version"))
 
     def take_actions(self, flat: list[dict]) -> str | None:
         """Schedule the actions the SDK added since the last episode; an error for unsupported ones."""
@@ -171,7 +174,7 @@ class _Planner:
                                        a.get("retryOptions") if at == A_ACTIVITY_RETRY else None, 1)
             elif at in (A_SUB, A_SUB_RETRY):
                 self.schedule_sub(sid, a["functionName"], a.get("input"), a.get("instanceId"),
-                                  a.get("retryOptions") if at == A_SUB_RETRY else None, 1)
+                                  a.get("retryOptions") if at == A_SUB_RETRY else None, 1, a.get("version"))
             elif at == A_TIMER:
                 fire_at = parse_time(a["fireAt"]).timestamp()
                 self.tasks[str(sid)] = {"k": "t", "idx": idx}
@@ -231,8 +234,8 @@ class _Planner:
         elif plan.done_status == "ContinuedAsNew":
             plan.events.append(event(CONTINUE_AS_NEW, ts, Input=plan.continue_input))
             plan.new_execution = uuid.uuid4().hex
-            plan.next_start = execution_started(ts, inst.name, "", plan.continue_input, inst.id,
-                                                plan.new_execution)
+            plan.next_start = execution_started(ts, inst.name, inst.version, plan.continue_input, inst.id,
+                                                plan.new_execution)  # the version stays
         if plan.done_status in TERMINAL:
             plan.status = plan.done_status
         else:

@@ -33,6 +33,7 @@ class Instance:
     input: str | None
     parent: dict | None
     book: dict  # next_seq (the SDK's task counter), known (actions seen), tasks (open task ids)
+    version: str = ""  # the orchestration version, fixed at creation ("" = none)
     history_len: int = 0  # events in the persisted history (the store has them all)
     replay: list[str] = field(default_factory=list)  # the events the SDK replays (JSON, IsPlayed true)
     next_allowed: float = 0.0  # defer a replay until then (see Engine._episode)
@@ -50,7 +51,7 @@ def instance_from_row(row) -> Instance:
     return Instance(
         id=row["id"], name=row["name"], execution_id=row["execution_id"], status=row["status"],
         input=row["input"], parent=json.loads(row["parent"]) if row["parent"] else None,
-        book=json.loads(row["book"]), last_ts=parse_time(row["updated"]))
+        book=json.loads(row["book"]), version=row["version"] or "", last_ts=parse_time(row["updated"]))
 
 
 def drives_retry(inst: Instance, ev: dict) -> bool:

@@ -34,6 +34,8 @@ def status_json(row, *, show_input: bool = True, history: list[dict] | None = No
         "createdTime": row["created"][:19] + "Z",
         "lastUpdatedTime": row["updated"][:19] + "Z",
     }
+    if row["version"]:  # as the extension: present only for an instance created with a version
+        out["version"] = row["version"]
     if history is not None:
         out["historyEvents"] = history
     return out

@@ -20,6 +20,7 @@ class StartRecord:
     execution_id: str
     input: str | None
     parent: dict | None
+    version: str
     started: InboxItem
     at: datetime
 
@@ -31,17 +32,17 @@ def add_inbox(db, instance_id: str, execution_id: str | None, ev: dict, visible_
 
 
 def write_start(db, instance_id: str, name: str, execution_id: str, input_text: str | None,
-                parent: dict | None, now: datetime, started: dict) -> StartRecord:
+                parent: dict | None, version: str, now: datetime, started: dict) -> StartRecord:
     now_iso = iso(now)
     db.execute("DELETE FROM history WHERE instance_id=?", (instance_id,))
     db.execute("DELETE FROM inbox WHERE instance_id=?", (instance_id,))
     db.execute(
         "INSERT OR REPLACE INTO instances(id, name, execution_id, status, input, output, custom_status,"
-        " created, updated, parent, book) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " created, updated, parent, book, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (instance_id, name, execution_id, "Pending", input_text, None, None, now_iso, now_iso,
-         dumps(parent) if parent else None, dumps(new_book())))
+         dumps(parent) if parent else None, dumps(new_book()), version))
     item = add_inbox(db, instance_id, None, started)
-    return StartRecord(instance_id, name, execution_id, input_text, parent, item, now)
+    return StartRecord(instance_id, name, execution_id, input_text, parent, version, item, now)
 
 
 def append_history(db, instance_id: str, seq: int, persisted: list[str]) -> None:

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from azure.durable_functions import DurableOrchestrationClient
+from azure.durable_functions.models.utils import http_utils
 
 from tests.devhost.conftest import start
 
@@ -102,7 +103,6 @@ def test_real_client_still_works_through_the_guard(host):
             purged = await client.purge_instance_history(iid2)   # DELETE
             assert purged.instances_deleted == 1
         finally:
-            from azure.durable_functions.models.utils import http_utils
             await http_utils._close_session()
 
     asyncio.run(scenario())

@@ -258,6 +258,27 @@ def counter(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def versioned(context: df.DurableOrchestrationContext):
+    """The versions the SDK hands to an orchestration, its children and its next execution."""
+    state = context.get_input() or {"round": 1}
+    default_child = yield context.call_sub_orchestrator("version_of", None)
+    pinned_child = yield context.call_sub_orchestrator("version_of", None, version="9.9")
+    state[f"round{state['round']}"] = {"own": context.version, "default_child": default_child,
+                                       "pinned_child": pinned_child}
+    if state["round"] < 2:
+        state["round"] += 1
+        context.continue_as_new(state)
+        return None
+    return state
+
+
+@app.orchestration_trigger(context_name="context")
+def version_of(context: df.DurableOrchestrationContext):
+    yield context.call_activity("square", 1)
+    return context.version
+
+
+@app.orchestration_trigger(context_name="context")
 def failing(context: df.DurableOrchestrationContext):
     spec = context.get_input() or {}
     yield context.call_activity("explode", spec.get("msg", "boom"))
