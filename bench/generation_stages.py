@@ -74,7 +74,8 @@ def one_generation(request: dict) -> dict[str, float]:
 
     def step(name, **payload):
         t0 = time.perf_counter()
-        result = generation.STEP_FUNCTIONS[name](**payload)
+        run, job = generation.STEPS[name]
+        result = run(job.from_dict(payload))
         seconds[name] = time.perf_counter() - t0
         return result
 

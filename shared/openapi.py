@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from shared.core import catalog
 from shared.db.history import MAX_PAGE_SIZE
-from shared.generation.steps import MAX_PROMPT_CHARS
+from shared.generation import output
+from shared.generation.request import MAX_PROMPT_CHARS
 
 ROUTE_PREFIX = "/api"
 
@@ -225,15 +226,8 @@ def _schemas() -> dict:
     # additionalProperties false on what the orchestration answers: tests validate real answers against
     # these schemas, so a field added in code but not here (or in docs/API.md) fails.
     closed = {"additionalProperties": False}
-    asset = {"type": "object", **closed, "required": ["blob", "url", "assetUrl"], "properties": {
-        "blob": {"type": "string", "description": "container/name, e.g. outputs/<instanceId>/1.png"},
-        "url": {"type": "string", "format": "uri", "description": "read-only SAS URL, valid at most 15 minutes"},
-        "assetUrl": {"type": "string", "description": "permanent link: /api/assets/<blob>, redirects to a fresh SAS"},
-    }}
     link = {"type": "object", "required": ["assetUrl"], "properties": {"assetUrl": {"type": "string"}}}
-    draft = {"type": ["object", "null"], "required": ["prompt", "title", "avoid"], "properties": {
-        "prompt": {"type": "string"}, "title": {"type": "string"},
-        "avoid": {"type": "array", "items": {"type": "string"}}}}
+    draft = output.DRAFT_SCHEMA
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["code", "message"], "properties": {
@@ -308,35 +302,9 @@ def _schemas() -> dict:
                 "error": {"type": "object", **closed, "required": ["code", "message"],
                           "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
             }},
-        "Asset": asset,
-        "GenerationOutput": {
-            "description": "output of a Completed generate_background",
-            "type": "object", **closed, "required": ["instanceId", "title", "prompt", "avoid", "references",
-                                                     "images", "layers", "timings", "warnings"],
-            "properties": {
-                "instanceId": {"type": "string"}, "title": {"type": "string"}, "prompt": {"type": "string"},
-                "avoid": {"type": "array", "items": {"type": "string"}},
-                "references": {"type": "array", "items": _ref("Reference")},
-                "images": {"type": "array", "items": {
-                    "type": "object", **closed, "required": ["index", "width", "height", "png", "psd", "thumbnail"],
-                    "properties": {
-                        "index": {"type": "integer"}, "width": {"type": "integer"}, "height": {"type": "integer"},
-                        "png": _ref("Asset"), "psd": _ref("Asset"), "thumbnail": _ref("Asset")}}},
-                "layers": {"type": "array", "items": {"type": "string"}, "description": "PSD layer names, bottom to top"},
-                "timings": {"type": "object", "additionalProperties": {"type": "integer"},
-                            "description": "milliseconds per stage"},
-                "warnings": {"type": "array", "items": {"type": "string"}},
-            }},
-        "CancelledOutput": {
-            "description": "output of generate_background cancelled by the review timeout (REVIEW_TIMEOUT_OUTCOME=cancel)",
-            "type": "object", **closed, "required": ["instanceId", "cancelled", "draft", "references", "timings",
-                                                     "warnings"],
-            "properties": {
-                "instanceId": {"type": "string"}, "cancelled": {"const": True}, "draft": draft,
-                "references": {"type": "array", "items": _ref("Reference")},
-                "timings": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "warnings": {"type": "array", "items": {"type": "string"}},
-            }},
+        "Asset": output.ASSET_SCHEMA,
+        "GenerationOutput": output.OUTPUT_SCHEMA,  # written with build_output, in one place
+        "CancelledOutput": output.CANCELLED_SCHEMA,
         "HistoryPage": {"type": "object", "required": ["items", "page", "pageSize", "total"], "properties": {
             "items": {"type": "array", "items": {"type": "object", **closed, "properties": {
                 "instanceId": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},

@@ -1,7 +1,7 @@
 """Generations: the HTTP starter and history, the orchestration `generate_background` and its activities.
 
 The orchestration only sequences steps and reports progress in customStatus; every step's work (and
-all I/O) happens in an activity that calls shared.generation.
+all I/O) happens in an activity that calls shared.generation.steps with its typed job.
 """
 
 from __future__ import annotations
@@ -12,10 +12,15 @@ from datetime import timedelta
 import azure.durable_functions as df
 import azure.functions as func
 
+from functions.caller import caller_id
 from functions.http import handles_errors, json_response, read_json
+from functions.orchestrator.paging import paging
 from functions.retries import INFRA_RETRY
-from shared.generation import progress
-from shared.generation import steps as generation
+from shared.db import history
+from shared.generation import job as jobs
+from shared.generation import output, progress, steps
+from shared.generation.activity import error_from_failure
+from shared.generation.request import ensure_upload_exists, validate_request
 
 bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -26,9 +31,9 @@ bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 @bp.durable_client_input(client_name="client")
 @handles_errors
 async def start_generation(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    request = generation.validate_request(read_json(req), generation.caller_id(req.headers))
-    await asyncio.to_thread(generation.ensure_upload_exists, request.upload_id)
-    instance_id = await client.start_new(generation.ORCHESTRATION, None, generation.orchestration_input(request))
+    request = validate_request(read_json(req), caller_id(req.headers))
+    await asyncio.to_thread(ensure_upload_exists, request.upload_id)
+    instance_id = await client.start_new(jobs.ORCHESTRATION, None, jobs.orchestration_input(request))
     # The app's own management routes on the caller's origin, not the Durable webhook URLs (which carry
     # the extension's system key and are not reachable through Static Web Apps).
     urls = progress.management_urls(progress.request_origin(req.url, req.headers), instance_id)
@@ -38,7 +43,7 @@ async def start_generation(req: func.HttpRequest, client: df.DurableOrchestratio
 async def _owned_status(req: func.HttpRequest, client: df.DurableOrchestrationClient):
     instance_id = req.route_params["instanceId"]
     status = await client.get_status(instance_id, show_input=True)
-    return instance_id, progress.owned(status, generation.caller_id(req.headers), generation.ORCHESTRATION)
+    return instance_id, progress.owned(status, caller_id(req.headers), jobs.ORCHESTRATION)
 
 
 @bp.route(route="generations/{instanceId}", methods=["GET"])
@@ -48,8 +53,7 @@ async def get_generation(req: func.HttpRequest, client: df.DurableOrchestrationC
     instance_id = req.route_params["instanceId"]
     status = await client.get_status(instance_id, show_input=True)
     url = progress.management_urls(progress.request_origin(req.url, req.headers), instance_id)["statusQueryGetUri"]
-    code, body, headers = progress.status_answer(status, generation.caller_id(req.headers),
-                                                 generation.ORCHESTRATION, url)
+    code, body, headers = progress.status_answer(status, caller_id(req.headers), jobs.ORCHESTRATION, url)
     return json_response(body, code, headers)
 
 
@@ -83,114 +87,123 @@ async def terminate_generation(req: func.HttpRequest, client: df.DurableOrchestr
 @bp.route(route="generations", methods=["GET"])
 @handles_errors
 def list_generations(req: func.HttpRequest) -> func.HttpResponse:
-    from shared.db import history
-
-    user = generation.caller_id(req.headers)
-    page, page_size = generation.paging(req.params)
-    return json_response(generation.history_json(history.list_for_user(user, page=page, page_size=page_size)))
+    user = caller_id(req.headers)
+    page, page_size = paging(req.params)
+    return json_response(output.history_json(history.list_for_user(user, page=page, page_size=page_size)))
 
 
 # --- The orchestration --------------------------------------------------------------------------
 
+def _step(context: df.DurableOrchestrationContext, run: jobs.Run, stage: str, job, retry=None):
+    """Enter `stage` (customStatus), call its activity with the job, record the step's timing."""
+    context.set_custom_status(run.enter(stage))
+    if retry is None:
+        result = yield context.call_activity(stage, job.to_dict())
+    else:
+        result = yield context.call_activity_with_retry(stage, retry, job.to_dict())
+    return run.took(result)
+
+
+def _find_references(context, run: jobs.Run, request):
+    """Steps 1-2: embed the request (without it the search matches words only), then find references
+    (without them the generation still goes on)."""
+    try:
+        embeddings = yield from _step(context, run, "embed_query", jobs.EmbedQuery(request))
+    except Exception:
+        embeddings = None
+        run.warn(jobs.WARNING_EMBEDDING_FAILED)
+    try:
+        found = yield from _step(context, run, "search_references", jobs.SearchReferences(request, embeddings))
+        run.references = found["references"]
+        if not run.references:
+            run.warn(jobs.WARNING_NO_REFERENCES)
+    except Exception:
+        run.warn(jobs.WARNING_REFERENCES_FAILED)
+
+
+def _review(context, run: jobs.Run, review: jobs.Review):
+    """Step 4: wait for the artist's approved prompt, or for the timeout. The prompt to use, or None
+    when the timeout cancels the generation."""
+    context.set_custom_status(run.enter("review"))
+    asked = context.current_utc_datetime
+    approval = context.wait_for_external_event(jobs.APPROVAL_EVENT)
+    timeout = context.create_timer(asked + timedelta(seconds=review.timeout_seconds))
+    winner = yield context.task_any([approval, timeout])
+    run.timings["review"] = int((context.current_utc_datetime - asked).total_seconds() * 1000)
+    if winner == approval:
+        timeout.cancel()
+        prompt, warning = jobs.approved_prompt(approval.result, run.draft)
+        if warning:
+            run.warn(warning)
+        return prompt
+    if review.timeout_outcome == "cancel":
+        run.warn(jobs.MESSAGE_REVIEW_CANCELLED)
+        return None
+    run.warn(jobs.WARNING_REVIEW_TIMEOUT)
+    return run.draft["prompt"]
+
+
+def _make_layers(context, run: jobs.Run, instance_id: str, images: list[dict]):
+    """Step 6: layers, PSD and thumbnail, one activity per image (in parallel)."""
+    context.set_custom_status(run.enter("make_layers"))
+    layered = yield context.task_all([
+        context.call_activity_with_retry("make_layers", INFRA_RETRY,
+                                         jobs.MakeLayers(instance_id, jobs.StoredImage.from_dict(image)).to_dict())
+        for image in images
+    ])
+    run.timings["make_layers"] = max(int(part["ms"]) for part in layered)
+    return [jobs.StoredImage.from_dict(part["image"]) for part in layered], layered[0]["layers"]
+
+
+def _generate(context, run: jobs.Run, instance_id: str, job: jobs.GenerationJob, started):
+    """The steps of one generation in order; the output, or the cancelled output."""
+    request = job.request
+    yield from _find_references(context, run, request)
+    if request.prompt:  # 3. Write the prompt, unless the request brought a ready one.
+        run.draft = jobs.ready_prompt_draft(request)
+    else:
+        run.draft = (yield from _step(context, run, "write_prompt", jobs.WritePrompt(request, run.references)))["draft"]
+    run.prompt = run.draft["prompt"]
+    if job.review.enabled:
+        prompt = yield from _review(context, run, job.review)
+        if prompt is None:
+            context.set_custom_status(run.enter("cancelled"))
+            yield from _record_outcome(context, run.outcome(instance_id, request, "cancelled", jobs.cancelled_error(),
+                                                            run.draft["prompt"]))
+            return output.cancelled_output(instance_id, run)
+        run.prompt = prompt
+    generated = yield from _step(context, run, "generate_image",
+                                 jobs.GenerateImage(instance_id, request, run.prompt, run.references))
+    images, layer_names = yield from _make_layers(context, run, instance_id, generated["images"])
+    context.set_custom_status(run.enter("store_outputs"))
+    run.timings["total"] = int((context.current_utc_datetime - started).total_seconds() * 1000)
+    stored = yield from _step(context, run, "store_outputs", jobs.StoreOutputs(
+        instance_id=instance_id, request=request, draft=run.draft, prompt=run.prompt,
+        references=run.references, images=images, layers=layer_names, timings=dict(run.timings),
+        warnings=list(run.warnings)), INFRA_RETRY)
+    context.set_custom_status(run.enter("done"))
+    return stored["output"]
+
+
 @bp.orchestration_trigger(context_name="context")
 def generate_background(context: df.DurableOrchestrationContext):
-    job = context.get_input()
-    request, review = job["request"], job["review"]
-    instance_id = context.instance_id
-    started = context.current_utc_datetime
-    run = generation.Run()
-    prompt = None
+    job = jobs.GenerationJob.from_dict(context.get_input())
+    run = jobs.Run()
     context.set_custom_status(run.status())
     try:
-        # 1. Embed the request (text, and the artist's photo); without it the search matches words only.
-        context.set_custom_status(run.enter("embed_query"))
-        try:
-            embeddings = run.took((yield context.call_activity("embed_query", {"request": request})))
-        except Exception:
-            embeddings = None
-            run.warn(generation.WARNING_EMBEDDING_FAILED)
-
-        # 2. Find references; without them the generation still goes on.
-        context.set_custom_status(run.enter("search_references"))
-        try:
-            found = run.took((yield context.call_activity(
-                "search_references", {"request": request, "embeddings": embeddings})))
-            run.references = found["references"]
-            if not run.references:
-                run.warn(generation.WARNING_NO_REFERENCES)
-        except Exception:
-            run.warn(generation.WARNING_REFERENCES_FAILED)
-
-        # 3. Write the prompt, unless the request brought a ready one.
-        if request.get("prompt"):
-            run.draft = generation.ready_prompt_draft(request)
-        else:
-            context.set_custom_status(run.enter("write_prompt"))
-            run.draft = run.took((yield context.call_activity(
-                "write_prompt", {"request": request, "references": run.references})))["draft"]
-        prompt = run.draft["prompt"]
-
-        # 4. Review: wait for the artist's approved prompt, or for the timeout.
-        if review["enabled"]:
-            context.set_custom_status(run.enter("review"))
-            asked = context.current_utc_datetime
-            approval = context.wait_for_external_event(generation.APPROVAL_EVENT)
-            timeout = context.create_timer(asked + timedelta(seconds=review["timeoutSeconds"]))
-            winner = yield context.task_any([approval, timeout])
-            run.timings["review"] = int((context.current_utc_datetime - asked).total_seconds() * 1000)
-            if winner == approval:
-                timeout.cancel()
-                prompt, warning = generation.approved_prompt(approval.result, run.draft)
-                if warning:
-                    run.warn(warning)
-            elif review["timeoutOutcome"] == "cancel":
-                run.warn(generation.MESSAGE_REVIEW_CANCELLED)
-                context.set_custom_status(run.enter("cancelled"))
-                yield from _record_outcome(context, instance_id, request, run, prompt, "cancelled",
-                                           generation.cancelled_error())
-                return generation.cancelled_output(instance_id, run)
-            else:
-                run.warn(generation.WARNING_REVIEW_TIMEOUT)
-
-        # 5. Generate the images (stored as outputs/<instanceId>/<n>.png by the activity).
-        context.set_custom_status(run.enter("generate_image"))
-        generated = run.took((yield context.call_activity("generate_image", {
-            "instance_id": instance_id, "request": request, "prompt": prompt, "references": run.references})))
-
-        # 6. Layers, PSD and thumbnail, one activity per image.
-        context.set_custom_status(run.enter("make_layers"))
-        layered = yield context.task_all([
-            context.call_activity_with_retry("make_layers", INFRA_RETRY, {"instance_id": instance_id, "image": image})
-            for image in generated["images"]
-        ])
-        run.timings["make_layers"] = max(int(part["ms"]) for part in layered)
-
-        # 7. Record the generation and answer with fresh links.
-        context.set_custom_status(run.enter("store_outputs"))
-        run.timings["total"] = int((context.current_utc_datetime - started).total_seconds() * 1000)
-        stored = run.took((yield context.call_activity_with_retry("store_outputs", INFRA_RETRY, {
-            "instance_id": instance_id, "request": request, "draft": run.draft, "prompt": prompt,
-            "references": run.references, "images": [part["image"] for part in layered],
-            "layers": layered[0]["layers"], "timings": run.timings, "warnings": run.warnings})))
-        context.set_custom_status(run.enter("done"))
-        return stored["output"]
+        return (yield from _generate(context, run, context.instance_id, job, context.current_utc_datetime))
     except Exception as exc:
-        error = generation.error_from_failure(exc)
-        context.set_custom_status(run.fail(error))
-        failure = error
+        failure = error_from_failure(exc)
+        context.set_custom_status(run.fail(failure))
     # Outside the except block: the failure's own exception must not chain into the one below.
-    yield from _record_outcome(context, instance_id, request, run, prompt, "failed", failure)
-    raise generation.GenerationFailed(failure["message"])
+    yield from _record_outcome(context, run.outcome(context.instance_id, job.request, "failed", failure, run.prompt))
+    raise jobs.GenerationFailed(failure["message"])
 
 
-def _record_outcome(context: df.DurableOrchestrationContext, instance_id: str, request: dict,
-                    run: generation.Run, prompt: str | None, status: str, error: dict):
+def _record_outcome(context: df.DurableOrchestrationContext, outcome: jobs.RecordOutcome):
     """A row in the history for a generation that ended without images; it never changes the outcome."""
     try:
-        yield context.call_activity_with_retry("record_outcome", INFRA_RETRY, {
-            "instance_id": instance_id, "request": request, "status": status, "error": error,
-            "draft": run.draft, "prompt": prompt, "references": run.references, "timings": run.timings,
-            "warnings": run.warnings})
+        yield context.call_activity_with_retry("record_outcome", INFRA_RETRY, outcome.to_dict())
     except Exception:
         pass  # the history is a convenience; the generation's own status already tells the artist
 
@@ -199,34 +212,34 @@ def _record_outcome(context: df.DurableOrchestrationContext, instance_id: str, r
 
 @bp.activity_trigger(input_name="payload")
 def embed_query(payload: dict) -> dict:
-    return generation.run_step(generation.embed_query, payload)
+    return steps.run_activity("embed_query", payload)
 
 
 @bp.activity_trigger(input_name="payload")
 def search_references(payload: dict) -> dict:
-    return generation.run_step(generation.search_references, payload)
+    return steps.run_activity("search_references", payload)
 
 
 @bp.activity_trigger(input_name="payload")
 def write_prompt(payload: dict) -> dict:
-    return generation.run_step(generation.write_prompt, payload)
+    return steps.run_activity("write_prompt", payload)
 
 
 @bp.activity_trigger(input_name="payload")
 def generate_image(payload: dict) -> dict:
-    return generation.run_step(generation.generate_image, payload)
+    return steps.run_activity("generate_image", payload)
 
 
 @bp.activity_trigger(input_name="payload")
 def make_layers(payload: dict) -> dict:
-    return generation.run_step(generation.make_layers, payload)
+    return steps.run_activity("make_layers", payload)
 
 
 @bp.activity_trigger(input_name="payload")
 def store_outputs(payload: dict) -> dict:
-    return generation.run_step(generation.store_outputs, payload)
+    return steps.run_activity("store_outputs", payload)
 
 
 @bp.activity_trigger(input_name="payload")
 def record_outcome(payload: dict) -> dict:
-    return generation.run_step(generation.record_outcome, payload)
+    return steps.run_activity("record_outcome", payload)

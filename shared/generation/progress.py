@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from shared.core.errors import AppError, NotFound, ValidationError
-from shared.generation.steps import APPROVAL_EVENT
+from shared.generation.job import APPROVAL_EVENT
 
 RUNNING_LIKE = ("Pending", "Running", "Suspended", "ContinuedAsNew")
 RETRY_AFTER_SECONDS = 1

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from shared.db import history
-from shared.generation import steps as generation
+from shared.generation import job, output, steps
 
 REQUEST = {"category": "음식", "stage": "배경", "keywords": "떡볶이", "description": "", "aspect": "square"}
 
@@ -48,7 +48,7 @@ def test_listing_is_per_user_newest_first_and_paged(app_env):
     assert all(i["title"].startswith("앨리스") for i in first.items + second.items + third.items)
     assert [i["title"] for i in history.list_for_user(bob).items] == ["밥"]
 
-    body = generation.history_json(first)
+    body = output.history_json(first)
     image = body["items"][0]["images"][0]
     assert image["psd"] == {"assetUrl": f"/api/assets/outputs/{ids[-1]}/1.psd"}
     assert image["thumbnail"]["assetUrl"].endswith("1-thumb.webp")
@@ -61,13 +61,13 @@ def test_failed_and_cancelled_rows_carry_their_error(app_env):
     _record(completed, user, "완성된 것")
     refused = {"code": "content_filtered", "message": "요청한 내용이 안전 정책에 걸려 이미지를 만들 수 없습니다."}
     for instance, status, error in ((failed, "failed", refused),
-                                    (cancelled, "cancelled", generation.cancelled_error())):
+                                    (cancelled, "cancelled", job.cancelled_error())):
         request = {**REQUEST, "user_id": user}
         args = dict(instance_id=instance, request=request, status=status, error=error,
                     draft={"prompt": "a plate of tteokbokki", "title": "떡볶이", "avoid": []}, prompt=None,
                     references=[{"id": 7}], timings={"write_prompt": 3}, warnings=[])
-        assert generation.record_outcome(**args) == {"recorded": True}
-        assert generation.record_outcome(**{**args, "status": "failed"}) == {"recorded": False}  # once
+        assert steps.record_outcome(job.RecordOutcome.from_dict(args)) == {"recorded": True}
+        assert steps.record_outcome(job.RecordOutcome.from_dict({**args, "status": "failed"})) == {"recorded": False}  # once
 
     items = {item["instanceId"]: item for item in history.list_for_user(user).items}
     assert {k: items[k]["status"] for k in items} == {completed: "completed", failed: "failed",

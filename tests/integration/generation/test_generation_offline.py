@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from shared.core import catalog
-from shared.generation import steps as generation
+from shared.generation import job as generation
 from shared.images import layers
 from tests.integration.generation.generation_client import GenerationClient, assert_schema, read_psd
 

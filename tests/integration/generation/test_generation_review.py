@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.generation import steps as generation
+from shared.generation import job as generation
 from tests.fixtures_app import REVIEW_TIMEOUT_SECONDS
 from tests.integration.generation.generation_client import GenerationClient, awaiting_approval
 

@@ -1,4 +1,4 @@
-"""The step functions of shared/generation.py in process against Azurite and PostgreSQL: each is safe
+"""The step functions of shared.generation.steps in process against Azurite and PostgreSQL: each is safe
 to run twice (the Durable host runs activities at least once)."""
 
 from __future__ import annotations
@@ -8,13 +8,16 @@ import uuid
 import pytest
 
 from shared.core import config
+from shared.core.models import GenerationRequest
 from shared.db import history
 from shared.generation import steps as generation
+from shared.generation.activity import StepFailed, error_from_failure, run_step
+from shared.generation.job import GenerateImage, MakeLayers, StoredImage, StoreOutputs
 from shared.storage import blobs as storage
 from tests.fixtures_app import azure_openai_env
 
-REQUEST = {"category": "한국문화", "stage": "스케치", "keywords": "탈춤 마당", "description": "", "upload_id": None,
-           "aspect": "square", "variations": 2, "review": False, "prompt": None, "user_id": "steps-user"}
+REQUEST = GenerationRequest(category="한국문화", stage="스케치", keywords="탈춤 마당", aspect="square", variations=2,
+                            user_id="steps-user")
 
 
 @pytest.fixture
@@ -40,21 +43,23 @@ def test_every_step_may_run_twice(azure_steps):
     instance_id = f"steps-{uuid.uuid4().hex}"
     prompt = "a mask dance in a village yard, clean ink lines"
 
-    first = generation.generate_image(instance_id, REQUEST, prompt, [])
+    first = generation.generate_image(GenerateImage(instance_id, REQUEST, prompt, []))
     tags = [_etag(image["png"]) for image in first["images"]]
-    again = generation.generate_image(instance_id, REQUEST, prompt, [])
+    again = generation.generate_image(GenerateImage(instance_id, REQUEST, prompt, []))
     assert again == first
     assert [_etag(image["png"]) for image in again["images"]] == tags  # not rewritten
     assert len(fake.requests_for("images")) == 1  # the paid model was called once
 
-    layered = [generation.make_layers(instance_id, image) for image in first["images"]]
-    assert generation.make_layers(instance_id, first["images"][0]) == layered[0]
+    images = [StoredImage.from_dict(image) for image in first["images"]]
+    layered = [generation.make_layers(MakeLayers(instance_id, image)) for image in images]
+    assert generation.make_layers(MakeLayers(instance_id, images[0])) == layered[0]
 
-    args = dict(instance_id=instance_id, request=REQUEST, draft={"prompt": prompt, "title": "탈춤", "avoid": []},
-                prompt=prompt, references=[], images=[part["image"] for part in layered],
-                layers=layered[0]["layers"], timings={"generate_image": 5}, warnings=[])
-    out1 = generation.store_outputs(**args)["output"]
-    out2 = generation.store_outputs(**args)["output"]
+    job = StoreOutputs(instance_id=instance_id, request=REQUEST, draft={"prompt": prompt, "title": "탈춤", "avoid": []},
+                       prompt=prompt, references=[], images=[StoredImage.from_dict(part["image"]) for part in layered],
+                       layers=layered[0]["layers"], timings={"generate_image": 5}, warnings=[])
+    assert StoreOutputs.from_dict(job.to_dict()) == job  # what crosses the activity boundary reads back the same
+    out1 = generation.store_outputs(job)["output"]
+    out2 = generation.run_activity("store_outputs", job.to_dict())["output"]
     assert out1["images"][1]["psd"]["blob"] == out2["images"][1]["psd"]["blob"] == f"outputs/{instance_id}/2.psd"
     rows = [item for item in history.list_for_user("steps-user", page_size=100).items
             if item["instanceId"] == instance_id]
@@ -63,9 +68,8 @@ def test_every_step_may_run_twice(azure_steps):
 
 def test_a_refusal_crosses_the_activity_boundary_as_a_known_error(azure_steps):
     azure_steps.content_filter_next(1, api="images")
-    with pytest.raises(generation.StepFailed) as caught:
-        generation.run_step(generation.generate_image, {
-            "instance_id": f"steps-{uuid.uuid4().hex}", "request": {**REQUEST, "variations": 1},
-            "prompt": "anything", "references": []})
+    single = GenerationRequest.from_dict({**REQUEST.to_dict(), "variations": 1})
+    with pytest.raises(StepFailed) as caught:
+        run_step(generation.generate_image, GenerateImage(f"steps-{uuid.uuid4().hex}", single, "anything", []))
     assert caught.value.error["code"] == "content_filtered"
-    assert generation.error_from_failure(Exception(f"Activity failed: {caught.value}"))["code"] == "content_filtered"
+    assert error_from_failure(Exception(f"Activity failed: {caught.value}"))["code"] == "content_filtered"

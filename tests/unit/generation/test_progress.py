@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shared.core.errors import ValidationError
+from shared.generation import job as generation
 from shared.generation import progress
-from shared.generation import steps as generation
 
 
 def test_only_the_approval_event_may_be_sent():
