@@ -55,6 +55,8 @@ INK = lineart.INK
 LINE_WEIGHTS = tuple(lineart.LINE_WEIGHTS)
 DETAILS = lineart.DETAILS
 MIN_SIDE = 3
+MAX_PIXELS = 16_000_000  # derivation needs about 100 bytes a pixel: 16 MP is 1.6 GB at the peak
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def stack_for(stage: str | None) -> tuple[str, ...]:
@@ -136,6 +138,23 @@ def to_rgb_array(image: bytes | Any):
         alpha = arr[..., 3:4].astype(np.float32) / 255.0
         arr = (arr[..., :3] * alpha + 255.0 * (1.0 - alpha) + 0.5).astype(np.uint8)
     return np.ascontiguousarray(arr[..., :3], dtype=np.uint8)
+
+
+def open_picture(data: bytes, *, max_bytes: int | None = None, max_pixels: int | None = None):
+    """Image file bytes -> HxWx3 uint8 to derive layers from, checked first: the errors are the
+    uploads' Korean ones (PayloadTooLarge over `max_bytes`, UnsupportedMediaType for what is not an
+    image, ValidationError for too many pixels or a broken file). Limits default to MAX_FILE_BYTES
+    and MAX_PIXELS."""
+    import numpy as np
+
+    from shared.core.errors import ValidationError
+    from shared.images import codec, uploads
+
+    uploads.check_size(len(data), MAX_FILE_BYTES if max_bytes is None else max_bytes)
+    if not data:
+        raise ValidationError(uploads.MSG_EMPTY, code="empty_upload")
+    picture = codec.open_image(data, max_pixels=MAX_PIXELS if max_pixels is None else max_pixels)
+    return np.asarray(codec.flatten_rgb(picture))
 
 
 def _check_settings(line_weight: str, detail: str) -> None:
