@@ -90,7 +90,7 @@ def request_data_block(request: GenerationRequest, references: list[Reference],
         "keywords": request.keywords,
         "description": request.description,
         "has_artist_photo": has_artist_photo,
-        "references": [{"caption": cues.strip(r.caption), "tags": [t for t in r.tags or [] if cues.admit(t)]}
+        "references": [{"caption": cues.agreeing_words(r.caption), "tags": [t for t in r.tags or [] if cues.admit(t)]}
                        for r in references],
     }
     body = json.dumps(data, ensure_ascii=False, indent=1)

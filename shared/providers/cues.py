@@ -73,6 +73,12 @@ class CueFilter:
         self.request = read_cues(request_text)
         self.established = self.request
 
+    def establish(self, texts: Iterable[str]) -> None:
+        """Take these words' cues as the request's own, unchecked (what the prompt already says from
+        the request, read another way: the glossary's terms)."""
+        for text in texts:
+            self.established = self.established.merged(read_cues(text))
+
     def admit(self, text: str | None) -> bool:
         """False when the text says a cue that contradicts; else True, and its cues become established."""
         said = read_cues(text)
@@ -81,7 +87,7 @@ class CueFilter:
         self.established = self.established.merged(said)
         return True
 
-    def strip(self, text: str | None) -> str:
+    def agreeing_words(self, text: str | None) -> str:
         """The text without its words that contradict (word by word, so the rest of a caption stays)."""
         kept = [word for word in (text or "").split() if self.admit(word)]
         return " ".join(kept)

@@ -82,6 +82,7 @@ def compose_prompt(request: GenerationRequest, references: list[Reference]) -> P
     if details:
         parts.append("with " + ", ".join(details))
     cues = CueFilter(f"{request.keywords} {request.description}")  # the artist's words win
+    cues.establish(korean for korean, _ in glossary.find_terms(f"{request.keywords} {request.description}"))
     captions = dedupe(_reference_phrase(r, cues) for r in references)[:MAX_REFERENCE_CAPTIONS]
     if captions:
         parts.append("in the drawing style of references showing " + "; ".join(captions))

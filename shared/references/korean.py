@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from ..core import concepts
 
+ANALYSIS_REVISION = 2  # bump when the code below reads text differently: stored lemmas are recomputed
 MAX_ANALYSED_CHARS = 400  # a caption or query longer than this is cut: its first words say what it is
 _CONTENT_TAGS = ("NNG", "NNP", "XR", "SH")
 _GLUE_TAGS = ("NNG", "NNP", "SL", "SN")
@@ -113,7 +114,7 @@ def lemmas_version() -> int:
     from importlib.metadata import version
 
     tables = repr((sorted(concepts.SYNONYMS.items()), sorted(concepts.IMPLIES.items()), sorted(concepts.STOPWORDS),
-                   sorted(concepts.COMPOUND_PARTS), MAX_ANALYSED_CHARS, version("kiwipiepy"),
+                   sorted(concepts.COMPOUND_PARTS), ANALYSIS_REVISION, MAX_ANALYSED_CHARS, version("kiwipiepy"),
                    version("kiwipiepy-model")))
     return int.from_bytes(hashlib.sha256(tables.encode()).digest()[:4], "big") & 0x7FFFFFFF
 
@@ -127,7 +128,10 @@ def _analysed(text: str | None) -> dict[str, bool]:
     text = clean(text)
     if not text:
         return {}
-    raw = _raw_lemmas(text)
+    # A known word standing alone (a tag: 봄) is taken as written: without a sentence around it the
+    # analyser may read it as something else (봄 → 보 + ㅁ, "seeing").
+    known = [(word, False) for word in text.split()[:50] if word in _vocabulary() or word in concepts.CANONICAL]
+    raw = known + _raw_lemmas(text)
     minor = {word for word, is_minor in raw if is_minor}
     words: dict[str, bool] = {}
     for word in [word for word, _ in raw] + _joined([word for word, _ in raw]):
