@@ -174,18 +174,19 @@ def _text_ranking(conn, text: str, where: str, params: dict, limit: int) -> list
     return [row[0] for row in rows]
 
 
-_known_lemmas: tuple[float, frozenset[str]] = (0.0, frozenset())
+_known_lemmas: dict[tuple, tuple[float, frozenset[str]]] = {}
 KNOWN_LEMMAS_TTL_SECONDS = 300.0
 
 
 def known_lemmas(conn) -> frozenset[str]:
-    """Every lemma some reference is stored under (for reading typos), re-read every few minutes."""
-    global _known_lemmas
-    read_at, words = _known_lemmas
+    """Every lemma some reference in this database is stored under (for reading typos), re-read
+    every few minutes."""
+    database = (conn.info.host, conn.info.port, conn.info.dbname)
+    read_at, words = _known_lemmas.get(database, (0.0, frozenset()))
     if time.monotonic() - read_at > KNOWN_LEMMAS_TTL_SECONDS or not words:
         rows = conn.execute(f"SELECT DISTINCT unnest(lemmas) FROM {TABLE}").fetchall()
         words = frozenset(row[0] for row in rows)
-        _known_lemmas = (time.monotonic(), words)
+        _known_lemmas[database] = (time.monotonic(), words)
     return words
 
 
