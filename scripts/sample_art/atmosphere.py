@@ -26,7 +26,7 @@ class Look:
 # Every outdoor scene is drawn in the first three looks and two of the last three (chosen by the scene).
 LOOKS: tuple[Look, ...] = (
     Look("spring-day", "day", "spring", "clear", "벚꽃 핀 맑은 봄날 낮", ("봄", "벚꽃", "낮", "맑음")),
-    Look("autumn-evening", "evening", "autumn", "clear", "단풍 든 가을 저녁 노을", ("가을", "단풍", "노을", "저녁")),
+    Look("autumn-evening", "evening", "autumn", "clear", "단풍 든 맑은 가을 저녁 노을", ("가을", "단풍", "노을", "저녁", "맑음")),
     Look("winter-night-snow", "night", "winter", "snow", "눈 내리는 겨울 밤", ("겨울", "눈", "밤", "설경")),
     Look("summer-day-rain", "day", "summer", "rain", "비 내리는 여름 낮", ("여름", "비", "낮", "우산")),
     Look("summer-dawn-fog", "dawn", "summer", "fog", "안개 낀 여름 새벽", ("여름", "안개", "새벽")),
