@@ -32,9 +32,22 @@ class Stage:
 class Aspect:
     value: str
     label: str
-    width: int
+    width: int  # the size the artist gets, whatever size the model was asked for
     height: int
-    dalle3_size: str  # the nearest size in dall-e-3's parameter shape
+
+
+@dataclass(frozen=True)
+class ImageModelFamily:
+    """What one family of image models makes and takes (IMAGE_MODEL_FAMILY; "local" is the offline
+    renderer). Deployment and model names stay settings; these are the facts of the family."""
+
+    value: str
+    models: str  # the models of the family, for people
+    sizes: dict[str, str]  # aspect value -> the size asked of the model (the result is fitted to the aspect)
+    qualities: tuple[str, ...]
+    max_input_images: int  # images one edit takes (0: text only, no images edit)
+    max_input_bytes: int  # per input image
+    max_per_call: int  # images one request may ask for (n)
 
 
 CATEGORIES: tuple[Category, ...] = (
@@ -72,9 +85,27 @@ STAGES: tuple[Stage, ...] = (
 )
 
 ASPECTS: tuple[Aspect, ...] = (
-    Aspect("square", "정사각", 1024, 1024, "1024x1024"),
-    Aspect("portrait", "세로 스트립", 1024, 1536, "1024x1792"),
-    Aspect("landscape", "가로", 1536, 1024, "1792x1024"),
+    Aspect("square", "정사각", 1024, 1024),
+    Aspect("portrait", "세로 스트립", 1024, 1536),
+    Aspect("landscape", "가로", 1536, 1024),
+    Aspect("webtoon", "세로 웹툰 (9:16)", 1152, 2048),
+    Aspect("large", "큰 정사각", 2048, 2048),
+)
+
+_GPT_IMAGE_SIZES = {"square": "1024x1024", "portrait": "1024x1536", "landscape": "1536x1024"}
+IMAGE_MODEL_FAMILIES: tuple[ImageModelFamily, ...] = (
+    ImageModelFamily("local", "offline renderer", {a.value: f"{a.width}x{a.height}" for a in ASPECTS},
+                     ("auto",), max_input_images=16, max_input_bytes=50 * 1024 * 1024, max_per_call=10),
+    ImageModelFamily("gpt-image", "gpt-image-1, gpt-image-1-mini, gpt-image-1.5", _GPT_IMAGE_SIZES,
+                     ("low", "medium", "high", "auto"), max_input_images=16, max_input_bytes=50 * 1024 * 1024,
+                     max_per_call=10),
+    ImageModelFamily("gpt-image-2", "gpt-image-2 (sizes up to 3840 px, 16:9 and 9:16)",
+                     {**_GPT_IMAGE_SIZES, "webtoon": "1152x2048", "large": "2048x2048"},
+                     ("low", "medium", "high", "auto"), max_input_images=16, max_input_bytes=50 * 1024 * 1024,
+                     max_per_call=10),
+    ImageModelFamily("dall-e-3", "dall-e-3 (text only)",
+                     {"square": "1024x1024", "portrait": "1024x1792", "landscape": "1792x1024"},
+                     ("standard", "hd"), max_input_images=0, max_input_bytes=0, max_per_call=1),
 )
 
 DEFAULT_ASPECT = "portrait"
@@ -103,6 +134,7 @@ STEP_BY_VALUE = {value: (label, progress) for value, label, progress in STEPS}
 CATEGORY_BY_VALUE = {c.value: c for c in CATEGORIES}
 STAGE_BY_VALUE = {s.value: s for s in STAGES}
 ASPECT_BY_VALUE = {a.value: a for a in ASPECTS}
+IMAGE_MODEL_FAMILY_BY_VALUE = {f.value: f for f in IMAGE_MODEL_FAMILIES}
 
 
 def category(value: str) -> Category:
@@ -117,13 +149,24 @@ def aspect(value: str) -> Aspect:
     return ASPECT_BY_VALUE[value]
 
 
-def as_json() -> dict:
-    """What GET /api/catalog answers: values to send and labels to show."""
+def image_model_family(value: str) -> ImageModelFamily:
+    return IMAGE_MODEL_FAMILY_BY_VALUE[value]
+
+
+def aspects_for(family: str = "local") -> tuple[Aspect, ...]:
+    """The aspects the family can make, in catalog order."""
+    sizes = image_model_family(family).sizes
+    return tuple(a for a in ASPECTS if a.value in sizes)
+
+
+def as_json(family: str = "local") -> dict:
+    """What GET /api/catalog answers: values to send and labels to show; the aspects are those the
+    configured image model family can make."""
     return {
         "categories": [{"value": c.value, "label": c.label} for c in CATEGORIES],
         "stages": [{"value": s.value, "label": s.label} for s in STAGES],
         "aspects": [
-            {"value": a.value, "label": a.label, "width": a.width, "height": a.height} for a in ASPECTS
+            {"value": a.value, "label": a.label, "width": a.width, "height": a.height} for a in aspects_for(family)
         ],
         "defaultAspect": DEFAULT_ASPECT,
         "defaultStage": DEFAULT_STAGE,

@@ -89,8 +89,9 @@ class Settings:
     openai_base_url: str = ""
     openai_chat_model: str = "gpt-4.1"
     openai_image_model: str = "gpt-image-1"
-    image_model_family: str = "gpt-image"  # or "dall-e-3" for deployments that still have it
+    image_model_family: str = "gpt-image"  # "gpt-image-2", or "dall-e-3" (catalog.IMAGE_MODEL_FAMILIES)
     image_quality: str = "medium"
+    image_reference_count: int = 3  # reference images an image model gets beside the photo (edits)
     provider_max_retries: int = 4
     provider_timeout_seconds: float = 120.0
 
@@ -157,8 +158,9 @@ class Settings:
             openai_base_url=_env("OPENAI_BASE_URL"),
             openai_chat_model=_env("OPENAI_CHAT_MODEL", "gpt-4.1"),
             openai_image_model=_env("OPENAI_IMAGE_MODEL", "gpt-image-1"),
-            image_model_family=_choice("IMAGE_MODEL_FAMILY", "gpt-image", ("gpt-image", "dall-e-3")),
+            image_model_family=_choice("IMAGE_MODEL_FAMILY", "gpt-image", ("gpt-image", "gpt-image-2", "dall-e-3")),
             image_quality=_env("IMAGE_QUALITY", "medium"),
+            image_reference_count=max(0, _int("IMAGE_REFERENCE_COUNT", 3)),
             provider_max_retries=_int("PROVIDER_MAX_RETRIES", 4),
             provider_timeout_seconds=_float("PROVIDER_TIMEOUT_SECONDS", 120.0),
             speech_region=_env("SPEECH_REGION"),

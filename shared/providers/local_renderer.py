@@ -1,6 +1,7 @@
 """The "local" image generator: an offline renderer that turns the source image (the artist's photo or
-the best reference; without one, a scene drawn procedurally from the prompt) into a webtoon-style
-draft: smoothed flat colours, ink lines from colour boundaries and edges, and the look of the art stage
+the best reference; without one, a scene drawn procedurally from the prompt), its colours moved toward
+the references' palette and the chapter style source's (shared.providers.palette), into a webtoon-style
+draft of any aspect: smoothed flat colours, ink lines from colour boundaries and edges, and the look of the art stage
 (콘티 grey rough, 스케치 black line art, 채색 기본 flat colours, 채색 명암 shaded, 배경 polished).
 Deterministic for the same inputs; each variation is seeded differently (framing, palette, light).
 
@@ -10,11 +11,14 @@ numpy and Pillow are imported inside the functions that use them (cold start).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from shared.core.catalog import Aspect
 from shared.core.config import Settings
 from shared.core.errors import AppError, ValidationError
 from shared.images import codec
+from shared.providers.interfaces import GeneratedImages
 from shared.providers.scene import procedural_scene
 
 BAD_SOURCE_MESSAGE = "참고 이미지를 읽을 수 없습니다. PNG나 JPEG 이미지를 올려 주세요."
@@ -182,31 +186,58 @@ def stylise(base, stage: str, width: int, height: int, rng):
 
 # --- the renderer -------------------------------------------------------------------------------
 
-def render_local(prompt: str, width: int, height: int, *, stage: str, source_image: bytes | None,
+COLOUR_STAGES = ("채색 기본", "채색 명암", "배경")  # the stages whose colours the palettes may move
+
+
+@dataclass(frozen=True)
+class RenderInputs:
+    """What a draft is drawn from: the composition from the photo (else the best reference, else a
+    procedural scene), the references' palette blended in and the style source's followed."""
+
+    photo: bytes | None = None
+    references: tuple[bytes, ...] = ()
+    style_image: bytes | None = None
+
+    def digest(self) -> str:
+        parts = [self.photo or b"", *self.references, b"style", self.style_image or b""]
+        return hashlib.sha256(b"|".join(hashlib.sha256(p).digest() for p in parts)).hexdigest()
+
+
+def _framed_source(source, width: int, height: int, variation: int, rng):
+    """The source cropped to the aspect at working resolution; variations zoom and move the frame."""
+    from PIL import Image
+
+    work_w, work_h = max(64, width // 2), max(64, height // 2)
+    if variation == 0:
+        zoom, fx, fy = 1.0, 0.5, 0.5
+    else:
+        zoom = 1.06 + 0.14 * float(rng.random())
+        fx, fy = float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.2, 0.8))
+    box = codec.cover_box(source.width, source.height, width, height, zoom=zoom, fx=fx, fy=fy)
+    return source.resize((work_w, work_h), Image.Resampling.BILINEAR, box=box, reducing_gap=2.0)
+
+
+def render_local(prompt: str, width: int, height: int, *, stage: str, inputs: RenderInputs,
                  variation: int = 0):
     """One webtoon-style draft (a PIL image of width x height)."""
     import numpy as np
-    from PIL import Image
 
-    source_digest = hashlib.sha256(source_image).hexdigest() if source_image else "none"
-    rng = np.random.default_rng(seed_of("webtoon-local", prompt, stage, width, height, source_digest, variation))
+    from shared.providers.palette import apply_palettes
+
+    rng = np.random.default_rng(seed_of("webtoon-local", prompt, stage, width, height, inputs.digest(), variation))
     work_w, work_h = max(64, width // 2), max(64, height // 2)
-    if source_image:
-        source = open_source(source_image, max(work_w, work_h))
-        if variation == 0:
-            zoom, fx, fy = 1.0, 0.5, 0.5
-        else:
-            zoom = 1.06 + 0.14 * float(rng.random())
-            fx, fy = float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.2, 0.8))
-        box = codec.cover_box(source.width, source.height, width, height, zoom=zoom, fx=fx, fy=fy)
-        base = source.resize((work_w, work_h), Image.Resampling.BILINEAR, box=box, reducing_gap=2.0)
+    composition = inputs.photo or (inputs.references[0] if inputs.references else None)
+    if composition:
+        base = _framed_source(open_source(composition, max(work_w, work_h)), width, height, variation, rng)
     else:
         base = procedural_scene(prompt, work_w, work_h, seed_of("scene", prompt, variation))
+    if stage in COLOUR_STAGES and (inputs.references or inputs.style_image):
+        base = apply_palettes(base, inputs.references, inputs.style_image)
     return stylise(base, stage, width, height, rng)
 
 
 class LocalImageGenerator:
-    """Offline renderer: webtoon-style drafts from the source image or a procedural scene."""
+    """Offline renderer: webtoon-style drafts of every aspect from the same inputs a remote model gets."""
 
     name = "local"
 
@@ -214,9 +245,11 @@ class LocalImageGenerator:
         self.settings = settings
 
     def generate(self, prompt: str, aspect: Aspect, variations: int, *, stage: str,
-                 source_image: bytes | None) -> list[bytes]:
-        return [
-            codec.encode_png(render_local(prompt, aspect.width, aspect.height, stage=stage,
-                                          source_image=source_image, variation=i))
+                 photo: bytes | None = None, references: Sequence[bytes] = (),
+                 style_image: bytes | None = None, source_image: bytes | None = None) -> GeneratedImages:
+        inputs = RenderInputs(photo or source_image, tuple(references), style_image)
+        return GeneratedImages(
+            codec.encode_png(render_local(prompt, aspect.width, aspect.height, stage=stage, inputs=inputs,
+                                          variation=i))
             for i in range(max(1, variations))
-        ]
+        )

@@ -82,3 +82,12 @@ def prompt_writer(settings: Settings | None = None) -> PromptWriter:
 def image_generator(settings: Settings | None = None) -> ImageGenerator:
     settings = settings or get_settings()
     return _build("image_generator", settings.image_provider, settings)
+
+
+def image_model_family(settings: Settings | None = None) -> str:
+    """The catalog family (catalog.IMAGE_MODEL_FAMILIES) of the configured image generator: what sizes
+    it can make and which inputs it takes. Added providers count as the offline renderer's family."""
+    settings = settings or get_settings()
+    built_in = any(b.capability == "image_generator" and b.name == settings.image_provider and b.flavour
+                   for b in BUILT_INS)
+    return settings.image_model_family if built_in else "local"

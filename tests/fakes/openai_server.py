@@ -4,11 +4,14 @@ token endpoint), so the real `openai` SDK and our own HTTP calls can be exercise
 Routes (127.0.0.1 only):
 - Azure:  POST /openai/deployments/{deployment}/chat/completions?api-version=...
           POST /openai/deployments/{deployment}/images/generations?api-version=...
-- OpenAI: POST /v1/chat/completions, POST /v1/images/generations (model in the body)
+          POST /openai/deployments/{deployment}/images/edits?api-version=... (multipart, `image[]` parts)
+- OpenAI: POST /v1/chat/completions, POST /v1/images/generations, POST /v1/images/edits (model in the body)
 - Speech: POST /sts/v1.0/issueToken (Ocp-Apim-Subscription-Key or Authorization: Bearer)
 
 It validates what it is sent the way the services do (400 invalid_request_error for a size the
-model family does not have, n>1 for dall-e-3, response_format for gpt-image, missing api-version...),
+model family does not have, n>1 for dall-e-3, response_format for gpt-image, an edit for dall-e-3, more
+than 16 input images, an input that is not PNG/JPEG/WEBP or is over the size limit, missing
+api-version...),
 records every request, and can be scripted to answer the next requests with the services' failures:
 429 with Retry-After / retry-after-ms, 500/503, content filter (Azure's 400 shapes, or a chat
 completion with finish_reason "content_filter"), or a delay longer than the client's timeout.
@@ -25,10 +28,15 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 GPT_IMAGE_SIZES = {"1024x1024", "1024x1536", "1536x1024", "auto"}
+GPT_IMAGE_2_SIZES = GPT_IMAGE_SIZES | {"1152x2048", "2048x1152", "2048x2048", "2160x3840", "3840x2160"}
+MAX_EDIT_IMAGES = 16
+MAX_EDIT_IMAGE_BYTES = 50 * 1024 * 1024
 GPT_IMAGE_QUALITIES = {"low", "medium", "high", "auto"}
 DALLE3_SIZES = {"1024x1024", "1792x1024", "1024x1792"}
 DALLE3_QUALITIES = {"standard", "hd"}
@@ -36,6 +44,7 @@ DALLE3_STYLES = {"vivid", "natural"}
 
 AZURE_CHAT_RE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
 AZURE_IMAGES_RE = re.compile(r"^/openai/deployments/([^/]+)/images/generations$")
+AZURE_EDITS_RE = re.compile(r"^/openai/deployments/([^/]+)/images/edits$")
 
 FILTER_CATEGORIES = ("hate", "self_harm", "sexual", "violence")
 
@@ -55,7 +64,7 @@ class RecordedRequest:
     query: dict
     headers: dict  # lower-case names
     body: bytes
-    api: str  # "chat" | "images" | "sts" | "unknown"
+    api: str  # "chat" | "images" | "edits" | "sts" | "unknown"
     flavour: str  # "azure" | "openai" | "speech"
     deployment: str | None = None
     answered: int = 0  # the status code we answered
@@ -66,6 +75,47 @@ class RecordedRequest:
             return json.loads(self.body or b"null")
         except ValueError:
             return None
+
+    @property
+    def parts(self) -> list[Part]:
+        """The multipart/form-data parts of the body, in order (an edit's fields and images)."""
+        return parse_multipart(self.headers.get("content-type", ""), self.body)
+
+    @property
+    def form(self) -> dict:
+        """The text fields of a multipart body (the last value of each name)."""
+        return {p.name: p.data.decode() for p in self.parts if p.filename is None}
+
+    @property
+    def images(self) -> list[Part]:
+        """The `image[]` (or single `image`) file parts of an edit, in the order sent."""
+        return [p for p in self.parts if p.name in ("image[]", "image") and p.filename is not None]
+
+
+@dataclass
+class Part:
+    name: str
+    filename: str | None
+    content_type: str
+    data: bytes
+
+    @property
+    def size(self) -> tuple[int, int]:
+        from PIL import Image
+
+        return Image.open(io.BytesIO(self.data)).size
+
+
+def parse_multipart(content_type: str, body: bytes) -> list[Part]:
+    if not content_type.lower().startswith("multipart/form-data"):
+        return []
+    message = BytesParser(policy=email_policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    if not message.is_multipart():
+        return []
+    return [Part(part.get_param("name", header="content-disposition") or "", part.get_filename(),
+                 part.get_content_type(), part.get_payload(decode=True) or b"")
+            for part in message.iter_parts()]
 
 
 @dataclass
@@ -88,6 +138,7 @@ class FakeState:
     script: deque = field(default_factory=deque)
     requests: list = field(default_factory=list)
     tokens_issued: int = 0
+    max_edit_image_bytes: int = MAX_EDIT_IMAGE_BYTES  # tests lower it to see "too large"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -161,10 +212,14 @@ class _Handler(BaseHTTPRequestHandler):
             api, flavour, deployment = "chat", "azure", m.group(1)
         elif m := AZURE_IMAGES_RE.match(path):
             api, flavour, deployment = "images", "azure", m.group(1)
+        elif m := AZURE_EDITS_RE.match(path):
+            api, flavour, deployment = "edits", "azure", m.group(1)
         elif path == "/v1/chat/completions":
             api, flavour = "chat", "openai"
         elif path == "/v1/images/generations":
             api, flavour = "images", "openai"
+        elif path == "/v1/images/edits":
+            api, flavour = "edits", "openai"
         elif path == "/sts/v1.0/issueToken":
             api, flavour = "sts", "speech"
         else:
@@ -193,6 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._scripted_failure(scripted, api, flavour)
         if api == "sts":
             return self._issue_token()
+        if api == "edits":
+            return self._edits(record, deployment)
         payload = record.json
         if not isinstance(payload, dict):
             return self._error(400, "We could not parse the JSON body of your request.", "invalid_json")
@@ -236,7 +293,8 @@ class _Handler(BaseHTTPRequestHandler):
             if item.retry_after_ms is not None:
                 headers["retry-after-ms"] = str(int(item.retry_after_ms))
                 wait = item.retry_after_ms / 1000
-            operation = "ChatCompletions_Create" if api == "chat" else "Images_Generations_Create"
+            operation = {"chat": "ChatCompletions_Create", "edits": "Images_Edits_Create"}.get(
+                api, "Images_Generations_Create")
             return self._send(429, {"error": {
                 "code": "429",
                 "message": f"Requests to the {operation} Operation under Azure OpenAI API version "
@@ -263,7 +321,7 @@ class _Handler(BaseHTTPRequestHandler):
                         },
                     },
                 }})
-            if flavour == "openai":  # OpenAI's own image moderation refusal
+            if flavour == "openai":  # OpenAI's own image moderation refusal (generations and edits)
                 return self._send(400, {"error": {
                     "code": "moderation_blocked", "param": None, "type": "image_generation_user_error",
                     "message": "Your request was rejected by the safety system. If you believe this is an "
@@ -386,23 +444,67 @@ class _Handler(BaseHTTPRequestHandler):
             if unknown in payload:
                 return self._error(400, f"Unknown parameter: '{unknown}'.", "unknown_parameter",
                                    param=unknown)
+        return self._gpt_image(model, prompt, n, size, quality)
+
+    def _gpt_image(self, model: str, prompt: str, n, size: str, quality, inputs: list | None = None):
+        """A gpt-image answer after checking n, size (the model's own set) and quality."""
         if not isinstance(n, int) or not 1 <= n <= 10:
             return self._error(400, "n must be between 1 and 10.", "invalid_value", param="n")
-        if size not in GPT_IMAGE_SIZES:
-            return self._error(400, f"Invalid value: '{size}'. Supported values are: '1024x1024', "
-                               "'1024x1536', '1536x1024', and 'auto'.", "invalid_value", param="size")
+        sizes = GPT_IMAGE_2_SIZES if "gpt-image-2" in model else GPT_IMAGE_SIZES
+        if size not in sizes:
+            listed = ", ".join(f"'{s}'" for s in sorted(sizes))
+            return self._error(400, f"Invalid value: '{size}'. Supported values are: {listed}.",
+                               "invalid_value", param="size")
         if quality is not None and quality not in GPT_IMAGE_QUALITIES:
             return self._error(400, f"Invalid value: '{quality}'. Supported values are: 'low', 'medium', "
                                "'high', and 'auto'.", "invalid_value", param="quality")
         if size == "auto":
             size = "1024x1024"
         w, h = (int(v) for v in size.split("x"))
-        data = [{"b64_json": base64.b64encode(_png(w, h, f"{prompt}|{i}")).decode()} for i in range(n)]
+        seed = prompt + "".join(hashlib.sha256(part.data).hexdigest()[:8] for part in inputs or [])
+        data = [{"b64_json": base64.b64encode(_png(w, h, f"{seed}|{i}")).decode()} for i in range(n)]
+        input_tokens = 50 + 323 * len(inputs or [])
         return self._send(200, {
             "created": 1767225600, "data": data, "background": "opaque", "output_format": "png",
             "quality": quality or "auto", "size": size,
-            "usage": {"input_tokens": 50, "output_tokens": 4160 * n, "total_tokens": 50 + 4160 * n},
+            "usage": {"input_tokens": input_tokens, "output_tokens": 4160 * n,
+                      "total_tokens": input_tokens + 4160 * n},
         })
+
+    def _edits(self, record: RecordedRequest, deployment: str | None):
+        """POST images/edits: multipart fields and one or more `image[]` files (gpt-image only)."""
+        if not record.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            return self._error(400, "Invalid content type: images edits take multipart/form-data.",
+                               "invalid_request_error")
+        form, images = record.form, record.images
+        model = (deployment or form.get("model") or "").lower()
+        if "dall-e" in model:
+            return self._error(400, f"The model '{model}' does not support image edits with these inputs.",
+                               "invalid_value", param="model")
+        prompt = form.get("prompt", "")
+        if not prompt.strip():
+            return self._error(400, "Missing required parameter: 'prompt'.", "missing_required_parameter",
+                               param="prompt")
+        if not images:
+            return self._error(400, "Missing required parameter: 'image'.", "missing_required_parameter",
+                               param="image")
+        if len(images) > MAX_EDIT_IMAGES:
+            return self._error(400, f"Too many images: at most {MAX_EDIT_IMAGES} may be given.",
+                               "invalid_value", param="image")
+        for index, part in enumerate(images):
+            if part.data[:8] != b"\x89PNG\r\n\x1a\n" and part.data[:3] != b"\xff\xd8\xff" \
+                    and not (part.data[:4] == b"RIFF" and part.data[8:12] == b"WEBP"):
+                return self._error(400, f"Invalid image file or mode for image {index}: use png, webp or jpg.",
+                                   "invalid_image_format", param="image")
+            if len(part.data) > self.state.max_edit_image_bytes:
+                limit = self.state.max_edit_image_bytes // (1024 * 1024)
+                return self._error(400, f"Image {index} is too large: each image must be less than {limit}MB.",
+                                   "image_too_large", param="image")
+        try:
+            n = int(form.get("n", "1"))
+        except ValueError:
+            return self._error(400, "n must be an integer.", "invalid_value", param="n")
+        return self._gpt_image(model, prompt, n, form.get("size", "auto"), form.get("quality"), images)
 
     def _issue_token(self):
         with self.state.lock:

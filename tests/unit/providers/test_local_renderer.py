@@ -139,3 +139,72 @@ def test_one_provider_object_per_settings_so_sdk_clients_are_reused():
 
     assert image_generator(Settings()) is image_generator(Settings())
     assert image_generator(Settings()) is not image_generator(Settings(image_quality="high"))
+
+
+# --- the same inputs as a remote model (issue 12) -----------------------------------------------
+
+def _solid(colour, size=(320, 240)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _palette_distance(png: bytes, source: bytes) -> float:
+    """Distance between the CIELAB mean colours of two images."""
+    from shared.providers.palette import lab_stats
+
+    a, b = lab_stats(Image.open(io.BytesIO(png))), lab_stats(Image.open(io.BytesIO(source)))
+    return float(np.linalg.norm(np.subtract(a.mean, b.mean)))
+
+
+@pytest.mark.parametrize("aspect", [a.value for a in catalog.ASPECTS])
+def test_every_catalog_aspect_is_made_at_its_exact_size(aspect):
+    a = catalog.aspect(aspect)
+    (png,) = LocalImageGenerator().generate(PROMPT, a, 1, stage="채색 기본", photo=photo())
+    assert png_size(png) == (a.width, a.height)
+
+
+STYLE_SOURCE = _solid((40, 170, 120))  # a teal chapter look, far from the dusk photo's palette
+
+
+@pytest.mark.parametrize("stage", ["채색 기본", "채색 명암", "배경"])
+def test_style_source_pulls_every_result_toward_its_palette(stage):
+    generator = LocalImageGenerator()
+    for prompt in (PROMPT, "a city street at night with neon signs"):
+        plain = generator.generate(prompt, catalog.aspect("square"), 1, stage=stage, photo=photo())
+        styled = generator.generate(prompt, catalog.aspect("square"), 1, stage=stage, photo=photo(),
+                                    style_image=STYLE_SOURCE)
+        assert _palette_distance(styled[0], STYLE_SOURCE) < _palette_distance(plain[0], STYLE_SOURCE) * 0.6
+
+
+def test_references_palettes_are_blended_in_lightly_and_the_photo_keeps_the_composition():
+    generator = LocalImageGenerator()
+    reference = _solid((60, 80, 220))
+    plain = generator.generate(PROMPT, catalog.aspect("square"), 1, stage="채색 기본", photo=photo())[0]
+    blended = generator.generate(PROMPT, catalog.aspect("square"), 1, stage="채색 기본", photo=photo(),
+                                 references=[reference])[0]
+    styled = generator.generate(PROMPT, catalog.aspect("square"), 1, stage="채색 기본", photo=photo(),
+                                style_image=reference)[0]
+    plain_d, blended_d, styled_d = (_palette_distance(p, reference) for p in (plain, blended, styled))
+    assert styled_d < blended_d < plain_d  # references pull, the style source pulls harder
+    # The composition is still the photo's: the grey structure stays close to the plain draft's.
+    grey = [pixels(p).mean(axis=2) for p in (plain, blended)]
+    assert np.corrcoef(grey[0].ravel(), grey[1].ravel())[0, 1] > 0.6
+
+
+def test_without_a_photo_the_best_reference_is_the_composition_and_grey_stages_stay_grey():
+    generator = LocalImageGenerator()
+    from_reference = generator.generate(PROMPT, catalog.aspect("square"), 1, stage="채색 기본",
+                                        references=[photo("red")])[0]
+    red = pixels(from_reference)
+    assert red[..., 0].mean() - red[..., 2].mean() > 60  # drawn from the red reference
+    conti = pixels(generator.generate(PROMPT, catalog.aspect("square"), 1, stage="콘티", photo=photo(),
+                                      style_image=STYLE_SOURCE)[0])
+    assert (conti[..., 0] == conti[..., 1]).all() and (conti[..., 1] == conti[..., 2]).all()
+
+
+def test_the_older_single_source_input_is_drawn_as_the_photo():
+    generator = LocalImageGenerator()
+    old = generator.generate(PROMPT, catalog.aspect("square"), 1, stage="배경", source_image=photo())
+    new = generator.generate(PROMPT, catalog.aspect("square"), 1, stage="배경", photo=photo())
+    assert old == new and old.warnings == []
