@@ -5,11 +5,12 @@ engine commits the plan in one transaction and then adopts it in memory."""
 
 from __future__ import annotations
 
-import copy
+import json
 import uuid
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from devhost.durable.protocol import (
     A_ACTIVITY,
@@ -82,8 +83,9 @@ class EpisodePlan:
         """The episode started or ended something (else a replay changed nothing)."""
         return bool(self.work or self.inbox or self.children or self.done_status or self.cancelled)
 
-    @property
+    @cached_property
     def persisted(self) -> list[str]:
+        """`events` as stored (IsPlayed true), serialized once for the history and the replay list."""
         return [dumps({**e, "IsPlayed": True}) for e in self.events]
 
 
@@ -92,7 +94,7 @@ class _Planner:
         self.inst = inst
         self.ts = ts
         self.catalog = catalog
-        self.plan = EpisodePlan(ts=ts, book=copy.deepcopy(inst.book), events=list(new_events))
+        self.plan = EpisodePlan(ts=ts, book=json.loads(dumps(inst.book)), events=list(new_events))
         self.tasks = self.plan.book["tasks"]
 
     def _next_id(self) -> int:
