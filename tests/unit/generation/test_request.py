@@ -68,3 +68,15 @@ def test_boundaries_are_inclusive():
 
 def test_keywords_may_come_as_a_list():
     assert generation.validate_request({**VALID, "keywords": ["경복궁", " 봄 "]}, "u").keywords == "경복궁, 봄"
+
+
+@pytest.mark.parametrize(("field", "value"), [("keywords", "\ud800"), ("keywords", "경복궁\x00"),
+                                              ("description", "\x1b[2J"), ("prompt", "a\udfff")])
+def test_lone_surrogates_and_control_characters_are_refused(field, value):
+    # issue 14: "\ud800" in keywords was accepted (202) and the instance could never be stored
+    assert "쓸 수 없는 문자" in _fails({**VALID, field: value}, field)
+
+
+def test_line_breaks_become_spaces_where_the_field_is_one_line():
+    req = generation.validate_request({**VALID, "keywords": "경복궁\n봄", "description": "첫 줄\n둘째 줄"}, "u")
+    assert req.keywords == "경복궁 봄" and req.description == "첫 줄\n둘째 줄"
