@@ -16,6 +16,6 @@ Model (the wire facts are in docs/durable-protocol.md):
 Modules, by concern: protocol (event and action types, events), state (an instance in memory,
 which inbox events make the next episode), replay (the context JSON and the SDK call), planner (an
 episode's result, computed without side effects), writes (the SQL for it), activities (running
-activity functions), engine (scheduling, client operations, commit and adoption), status (the
-status and history JSON the HTTP API answers).
+activity functions), waiters (callers waiting for an instance to finish), engine (scheduling, client
+operations, commit and adoption), status (the status and history JSON the HTTP API answers).
 """
