@@ -12,6 +12,11 @@ bp = func.Blueprint()
 @bp.route(route="catalog", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @handles_errors
 def get_catalog(req: func.HttpRequest) -> func.HttpResponse:
-    # the upload limit is a setting, not a domain value: the site checks photos against it before sending
-    body = {**catalog.as_json(), "maxUploadBytes": get_settings().upload_max_bytes}
+    # the upload limit is a setting, not a domain value: the site checks photos against it before sending;
+    # speechService tells the site whether to ask for a speech token at all (no 503 in its console)
+    from shared.providers.speech import issuer
+
+    settings = get_settings()
+    body = {**catalog.as_json(), "maxUploadBytes": settings.upload_max_bytes,
+            "speechService": issuer(settings).configured}
     return json_response(body, headers={"Cache-Control": "public, max-age=300"})
