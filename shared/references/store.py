@@ -191,22 +191,30 @@ def known_lemmas(conn) -> frozenset[str]:
 
 
 def _lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[int]:
-    """References sharing lemmas with the query, by the summed weight of the lemmas they share."""
-    from shared.references.korean import query_lemmas
+    """References sharing lemmas with the query: first those that show one of its subject words, then
+    the others, each group by the summed weight of the lemmas shared; among equal scores the reference
+    with fewer lemmas is more about what was asked. The subject group usually fills the list on its
+    own, so the cue words (밤, 겨울: a fifth of the library each) rarely widen the scan."""
+    from shared.references.korean import SUBJECT_WEIGHT, query_lemmas
 
     query = query_lemmas(text, known_lemmas(conn))
     if not query:
         return []
-    # Among equal scores the reference with fewer lemmas is more about what was asked.
-    sql = (f"SELECT id FROM ("
-           f" SELECT id, cardinality(lemmas) AS size,"
-           f"  (SELECT sum(q.weight) FROM unnest(%(words)s::text[], %(weights)s::float8[]) AS q(word, weight)"
-           f"  WHERE q.word = ANY(lemmas)) AS score"
-           f" FROM {TABLE} WHERE {where} AND lemmas && %(words)s::text[]"
-           f") AS matches ORDER BY score DESC, size, id LIMIT %(limit)s")
-    rows = conn.execute(sql, {**params, "words": list(query.words), "weights": list(query.weights),
-                              "limit": limit}).fetchall()
-    return [row[0] for row in rows]
+    words = {f"w{i}": word for i, word in enumerate(query.words)}
+    score = " + ".join(f"(CASE WHEN %({key})s = ANY(lemmas) THEN {float(weight)} ELSE 0 END)"
+                       for key, weight in zip(words, query.weights, strict=True))
+    subjects = [word for word, weight in zip(query.words, query.weights, strict=True) if weight >= SUBJECT_WEIGHT]
+    found: list[int] = []
+    for must, exclude in ((subjects, []), (list(query.words), subjects)):
+        if not must or len(found) >= limit:
+            continue
+        sql = (f"SELECT id FROM {TABLE} WHERE {where} AND lemmas && %(must)s::text[]"
+               f" AND NOT lemmas && %(exclude)s::text[]"
+               f" ORDER BY {score} DESC, cardinality(lemmas), id LIMIT %(limit)s")
+        rows = conn.execute(sql, {**params, **words, "must": must, "exclude": exclude,
+                                  "limit": limit - len(found)}).fetchall()
+        found += [row[0] for row in rows]
+    return found
 
 
 def fuse(lists: Sequence[RankedList], k: int) -> list[tuple[int, float]]:
