@@ -16,7 +16,8 @@ bp = func.Blueprint()
 @handles_errors
 def get_asset(req: func.HttpRequest) -> func.HttpResponse:
     download = (req.params.get("download") or "").lower() in ("1", "true", "yes")
-    url = assets.redirect_url(req.route_params.get("path") or "", download=download)
+    # name: what the site would like the file saved as (its title and index); the extension stays the blob's
+    url = assets.redirect_url(req.route_params.get("path") or "", download=download, filename=req.params.get("name"))
     return func.HttpResponse(status_code=302, headers={
         "Location": url,
         "Cache-Control": "no-store",

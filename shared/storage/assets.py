@@ -39,10 +39,31 @@ def parse_path(path: str) -> tuple[str, str]:
     return container, name
 
 
-def redirect_url(path: str, *, download: bool = False) -> str:
-    """A fresh read-only SAS URL for the blob at `path`; NotFound (Korean) when it does not exist."""
+MAX_DOWNLOAD_NAME = 120
+_NOT_IN_NAMES = set('\\/:*?"<>|')
+
+
+def download_name(name: str, requested: str | None = None) -> str:
+    """The file name a download is saved under: the one the site asks for (its title and index, e.g.
+    "경복궁의 밤-3f9a2c-2.psd") cleaned of path and control characters and always ending in the blob's
+    own extension, so a link cannot pass a PSD off as something else; else the blob's own file name."""
+    own = name.rsplit("/", 1)[-1]
+    extension = own.rpartition(".")[2] if "." in own else ""
+    cleaned = "".join(ch for ch in (requested or "") if ch.isprintable() and ch not in _NOT_IN_NAMES)
+    stem = cleaned.strip()
+    if extension and stem.lower().endswith("." + extension.lower()):
+        stem = stem[: -len(extension) - 1]
+    stem = stem.strip(" .")[:MAX_DOWNLOAD_NAME]
+    if not stem:
+        return own
+    return f"{stem}.{extension}" if extension else stem
+
+
+def redirect_url(path: str, *, download: bool = False, filename: str | None = None) -> str:
+    """A fresh read-only SAS URL for the blob at `path`; NotFound (Korean) when it does not exist.
+    With `download`, the link saves the blob as download_name(name, filename)."""
     container, name = parse_path(path)
     if not storage.exists(container, name):
         raise NotFound(MSG_NOT_FOUND, code="asset_not_found")
-    download_name = name.rsplit("/", 1)[-1] if download else None
-    return storage.read_url(container, name, download_name=download_name)
+    saved_as = download_name(name, filename) if download else None
+    return storage.read_url(container, name, download_name=saved_as)
