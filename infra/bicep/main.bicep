@@ -113,12 +113,18 @@ param imageDeploymentSku string = 'GlobalStandard'
 @description('Image deployment capacity.')
 param imageDeploymentCapacity int = 1
 
-@description('IMAGE_MODEL_FAMILY: request shape of the image model.')
+@description('IMAGE_MODEL_FAMILY: what the image model makes and takes (shared/core/catalog.py IMAGE_MODEL_FAMILIES; docs/API.md "Models"): gpt-image for gpt-image-1/-1-mini/-1.5, gpt-image-2, or dall-e-3.')
 @allowed([
   'gpt-image'
+  'gpt-image-2'
   'dall-e-3'
 ])
 param imageModelFamily string = 'gpt-image'
+
+@description('IMAGE_REFERENCE_COUNT: reference images the image model gets beside the photo (edits).')
+@minValue(0)
+@maxValue(15)
+param imageReferenceCount int = 3
 
 @description('IMAGE_QUALITY: low, medium or high (gpt-image); standard or hd (dall-e-3).')
 param imageQuality string = 'medium'
@@ -172,6 +178,26 @@ param sasTtlMinutes int = 15
 @description('UPLOAD_RETENTION_DAYS: uploaded photos are deleted after this many days (lifecycle rule).')
 @minValue(1)
 param uploadRetentionDays int = 1
+
+// ---- Cost limits (0: no limit) ----
+@description('GENERATIONS_PER_HOUR: generations one user may start per rolling hour (batch lines count for their owner).')
+@minValue(0)
+param generationsPerHour int = 20
+
+@description('IMAGES_PER_DAY: images one user may have made per rolling day.')
+@minValue(0)
+param imagesPerDay int = 60
+
+@description('IMAGE_MODEL_CONCURRENCY: generations on the paid image model at once, for everyone.')
+@minValue(0)
+param imageModelConcurrency int = 8
+
+@description('IMAGE_MODEL_LEASE_SECONDS: after this long a stuck generation frees its place in IMAGE_MODEL_CONCURRENCY.')
+@minValue(60)
+param imageModelLeaseSeconds int = 1800
+
+@description('BATCH_OWNER: the user (Static Web Apps userId) who owns a shot list dropped into batch-in whose blob names no uploader; empty: LOCAL_USER_ID.')
+param batchOwner string = ''
 
 @description('Grant the deployer data access (blob uploads for the ingest, OpenAI) and make them a PostgreSQL Entra administrator.')
 param grantDeployerAccess bool = true
@@ -359,6 +385,7 @@ module api 'modules/function-app.bicep' = {
       AZURE_OPENAI_IMAGE_DEPLOYMENT: openAi.outputs.imageDeploymentName
       IMAGE_MODEL_FAMILY: imageModelFamily
       IMAGE_QUALITY: imageQuality
+      IMAGE_REFERENCE_COUNT: string(imageReferenceCount)
       PROVIDER_MAX_RETRIES: '4'
       PROVIDER_TIMEOUT_SECONDS: '120'
       SPEECH_REGION: speech.outputs.region
@@ -375,6 +402,11 @@ module api 'modules/function-app.bicep' = {
       BATCH_MAX_CONCURRENCY: '4'
       BATCH_MAX_BYTES: '5242880'
       BATCH_MAX_LINES: '1000'
+      BATCH_OWNER: batchOwner
+      GENERATIONS_PER_HOUR: string(generationsPerHour)
+      IMAGES_PER_DAY: string(imagesPerDay)
+      IMAGE_MODEL_CONCURRENCY: string(imageModelConcurrency)
+      IMAGE_MODEL_LEASE_SECONDS: string(imageModelLeaseSeconds)
       PSD_WRITER: 'psd-tools' // Flex Consumption cannot install ImageMagick's library
     }
   }

@@ -514,6 +514,21 @@ def test_provider_settings_select_azure_openai():
     assert main.param_default("sasTtlMinutes") <= 15
 
 
+@pytest.mark.parametrize("setting, param", [
+    ("GENERATIONS_PER_HOUR", "generationsPerHour"), ("IMAGES_PER_DAY", "imagesPerDay"),
+    ("IMAGE_MODEL_CONCURRENCY", "imageModelConcurrency"), ("IMAGE_MODEL_LEASE_SECONDS", "imageModelLeaseSeconds"),
+    ("IMAGE_REFERENCE_COUNT", "imageReferenceCount"),
+])
+def test_cost_limits_are_parameters_with_the_codes_defaults(setting, param):
+    """Per-user quotas and the image model's concurrency cap reach Azure as settings, tunable per environment."""
+    from shared.core.config import Settings
+
+    if setting not in code_settings():
+        pytest.skip(f"{setting} is not read by the code yet")
+    assert bm.text(app_settings_from_main()[setting]) == f"string({param})"
+    assert bm.load(bm.MAIN).param_default(param) == getattr(Settings(), setting.lower())
+
+
 def test_literal_setting_values_parse_as_the_code_expects(monkeypatch):
     """Literal values in main.bicep go through Settings.from_env without errors and mean what they say."""
     from shared.core import config
