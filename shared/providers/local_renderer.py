@@ -19,6 +19,7 @@ from shared.core.config import Settings
 from shared.core.errors import AppError, ValidationError
 from shared.images import codec
 from shared.providers.interfaces import GeneratedImages
+from shared.providers.palette import apply_palettes
 from shared.providers.scene import procedural_scene
 
 BAD_SOURCE_MESSAGE = "참고 이미지를 읽을 수 없습니다. PNG나 JPEG 이미지를 올려 주세요."
@@ -221,8 +222,6 @@ def render_local(prompt: str, width: int, height: int, *, stage: str, inputs: Re
                  variation: int = 0):
     """One webtoon-style draft (a PIL image of width x height)."""
     import numpy as np
-
-    from shared.providers.palette import apply_palettes
 
     rng = np.random.default_rng(seed_of("webtoon-local", prompt, stage, width, height, inputs.digest(), variation))
     work_w, work_h = max(64, width // 2), max(64, height // 2)

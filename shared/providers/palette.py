@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from shared.core.errors import AppError
 from shared.images import codec
 
 STATS_SIDE = 256  # the statistics of a source are read from a copy this small
@@ -81,8 +82,6 @@ def apply_palettes(picture, references: Sequence[bytes], style_image: bytes | No
 
 
 def _readable_stats(data: bytes) -> LabStats | None:
-    from shared.core.errors import AppError
-
     try:
         return source_stats(data)
     except AppError as exc:
