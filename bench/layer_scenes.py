@@ -99,7 +99,29 @@ def _layout(rng, w: int, h: int):
         colour = _random_colour(rng, _rgb_to_lab(colours[behind])[0] if same_lightness else None)
         labels[mask > 0] = len(colours)
         colours.append(colour)
+        if rng.uniform() < 0.4 and mask.sum() > 0.02 * w * h:
+            _windows(rng, labels, colours, mask, len(colours) - 1)
+    for _ in range(int(rng.integers(0, 4))):  # poles and posts: thin, tall shapes
+        x0, width = int(rng.uniform(0, w - 10)), int(rng.integers(4, 10))
+        top = int(rng.uniform(0.2, 0.7) * h)
+        labels[top:, x0:x0 + width] = len(colours)
+        colours.append(_random_colour(rng))
     return _connected(labels, np.array(colours, np.uint8))
+
+
+def _windows(rng, labels, colours, mask, wall: int) -> None:
+    """A grid of small windows of one colour (each its own region) inside a wall."""
+    import numpy as np
+
+    ys, xs = np.nonzero(mask)
+    ww, wh = int(rng.integers(10, 22)), int(rng.integers(14, 30))
+    gap_x, gap_y = ww + int(rng.integers(8, 20)), wh + int(rng.integers(10, 24))
+    colour = _random_colour(rng)
+    for y in range(ys.min() + 12, ys.max() - wh - 12, gap_y):
+        for x in range(xs.min() + 10, xs.max() - ww - 10, gap_x):
+            if (labels[y:y + wh, x:x + ww] == wall).all():
+                labels[y:y + wh, x:x + ww] = len(colours)
+                colours.append(colour)
 
 
 def _connected(labels, colours):

@@ -82,15 +82,31 @@ def _fill_unassigned(labels) -> Any:
     return grown.astype(np.int32) - 1  # pieces now 0..count-2; a picture that is all edge stays -1
 
 
-def _border_pairs(labels, barrier, lab):
-    """Per touching pair of pieces (a < b): a, b, border length, border pixels on an edge, and the
-    mean CIELAB step across the border (from STEP_REACH px inside a to STEP_REACH px inside b)."""
+def _edges_across(lab, edges):
+    """(edges that part left from right, edges that part top from bottom), each thickened by a pixel.
+    A pole's two sides are edges, but they do not part the pole's upper piece from its lower one;
+    counting them would make every short border across a thin region look like an outline."""
+    import cv2
+    import numpy as np
+
+    gx = np.abs(cv2.Sobel(lab, cv2.CV_16S, 1, 0, ksize=3)).max(axis=2)
+    gy = np.abs(cv2.Sobel(lab, cv2.CV_16S, 0, 1, ksize=3)).max(axis=2)
+    kernel = np.ones((3, 3), np.uint8)
+    parts_x = cv2.dilate((edges & (gx * 5 >= gy * 2)).astype(np.uint8), kernel) > 0  # within ~68 deg of vertical
+    parts_y = cv2.dilate((edges & (gy * 5 >= gx * 2)).astype(np.uint8), kernel) > 0
+    return parts_x, parts_y
+
+
+def _border_pairs(labels, across, lab):
+    """Per touching pair of pieces (a < b): a, b, border length, border pixels on an edge that
+    parts them (`across`: _edges_across), and the mean CIELAB step across the border (from
+    STEP_REACH px inside a to STEP_REACH px inside b)."""
     import numpy as np
 
     h, w = labels.shape
     n = int(labels.max()) + 1
     keys, on_edge, steps = [], [], []
-    for axis in (1, 0):
+    for axis, barrier in ((1, across[0]), (0, across[1])):
         a = labels[:, :-1] if axis else labels[:-1]
         b = labels[:, 1:] if axis else labels[1:]
         ys, xs = np.nonzero(a != b)
@@ -112,7 +128,12 @@ def _border_pairs(labels, barrier, lab):
     uniq, inverse = np.unique(key, return_inverse=True)
     length = np.bincount(inverse)
     edged = np.bincount(inverse, weights=edge)
-    mean_step = np.stack([np.bincount(inverse, weights=step[:, c]) for c in range(3)], 1) / length[:, None]
+    # the step is read off the edges only: a pair that meets at a pole's side says nothing about it
+    off_edge = ~edge
+    free = np.bincount(inverse, weights=off_edge, minlength=len(uniq))
+    mean_step = np.stack([np.bincount(inverse, weights=step[:, c] * off_edge, minlength=len(uniq))
+                          for c in range(3)], 1) / np.maximum(free, 1.0)[:, None]
+    mean_step[free == 0] = 1e3
     return uniq // n, uniq % n, length, edged, np.linalg.norm(mean_step, axis=1) / 2.5
 
 
@@ -229,14 +250,14 @@ def segment(smoothed, lab, edges, detail: str = "normal") -> Regions:
         seen, all_sums = _region_sums(labels, lab, np.ones_like(barrier), n)
         means[no_interior] = all_sums[no_interior] / np.maximum(seen[no_interior], 1.0)[:, None]
     merger = _Merger(full_area, means * full_area[:, None])
-    a, b, length, edged, step = _border_pairs(labels, barrier, lab)
+    a, b, length, edged, step = _border_pairs(labels, _edges_across(lab, edges), lab)
     _merge_across_non_edges(merger, a, b, length, edged, step, means)
     _absorb_small(merger, a, b, MIN_AREA[detail] * h * w, MAX_REGIONS[detail])
     roots = np.array([merger.find(i) for i in range(n)], np.int32)
     labels = roots[labels]
     labels = _settle_borders(labels, barrier, smoothed, max(2, round(SETTLE_REACH * scale)))
-    present, compact = np.unique(labels, return_inverse=True)
-    labels = compact.reshape(h, w).astype(np.int32)
+    present = np.bincount(labels.ravel()) > 0  # renumber 0..count-1 (a lookup, not a sort of every pixel)
+    labels = (np.cumsum(present) - 1).astype(np.int32)[labels]
     return Regions(labels=labels, colours=mean_colours(smoothed, labels, ~barrier))
 
 
