@@ -76,6 +76,10 @@ def app_host_env(stack_env, tiny_model_dir) -> dict:
         "REVIEW_TIMEOUT_SECONDS": str(REVIEW_TIMEOUT_SECONDS),
         "REVIEW_TIMEOUT_OUTCOME": "use_draft",
         "LOCAL_USER_ID": "local-user",
+        # Cost limits far above what the suite starts (the quota tests start hosts of their own).
+        "GENERATIONS_PER_HOUR": "100000",
+        "IMAGES_PER_DAY": "1000000",
+        "IMAGE_MODEL_CONCURRENCY": "1000",
         "SPEECH_REGION": "",
         "SPEECH_KEY": "",
         "SPEECH_RESOURCE_ID": "",

@@ -7,6 +7,7 @@ all I/O) happens in an activity that calls shared.generation.steps with its type
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import azure.durable_functions as df
@@ -18,7 +19,7 @@ from functions.orchestrator.paging import paging
 from functions.retries import INFRA_RETRY
 from shared.db import history
 from shared.generation import job as jobs
-from shared.generation import output, progress, steps
+from shared.generation import output, progress, quota, steps
 from shared.generation.activity import error_from_failure
 from shared.generation.request import ensure_upload_exists, validate_request
 
@@ -33,7 +34,13 @@ bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 async def start_generation(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     request = validate_request(read_json(req), caller_id(req.headers))
     await asyncio.to_thread(ensure_upload_exists, request.upload_id)
-    instance_id = await client.start_new(jobs.ORCHESTRATION, None, jobs.orchestration_input(request))
+    instance_id = uuid.uuid4().hex  # ours, so the quota's place is taken before the instance exists
+    await asyncio.to_thread(quota.reserve, request.user_id, instance_id, request.variations)
+    try:
+        await client.start_new(jobs.ORCHESTRATION, instance_id, jobs.orchestration_input(request))
+    except Exception:
+        await asyncio.to_thread(quota.forget, instance_id)
+        raise
     # The app's own management routes on the caller's origin, not the Durable webhook URLs (which carry
     # the extension's system key and are not reachable through Static Web Apps).
     urls = progress.management_urls(progress.request_origin(req.url, req.headers), instance_id)
@@ -81,6 +88,7 @@ async def terminate_generation(req: func.HttpRequest, client: df.DurableOrchestr
         await client.terminate(instance_id, progress.terminate_reason(req.params))
     except Exception as exc:
         raise (progress.client_failure(exc) or exc) from exc
+    await asyncio.to_thread(quota.release, instance_id)  # a terminated one runs no final step
     return func.HttpResponse(status_code=202)
 
 

@@ -106,6 +106,13 @@ class Settings:
     review_timeout_outcome: str = "use_draft"  # or "cancel"
     upload_max_bytes: int = 10 * 1024 * 1024
     local_user_id: str = "local-user"
+    # Cost limits (0: none). Per user: generations started per rolling hour, images per rolling day;
+    # for everyone: generations at once on a paid image model (a stuck one frees its place after
+    # image_model_lease_seconds).
+    generations_per_hour: int = 20
+    images_per_day: int = 60
+    image_model_concurrency: int = 8
+    image_model_lease_seconds: int = 1800
     # Who writes the layered PSD: ImageMagick through Wand, psd-tools (pure Python: where the C library
     # cannot be installed, as on Flex Consumption), or auto: Wand when libMagickWand loads.
     psd_writer: str = "auto"
@@ -171,6 +178,10 @@ class Settings:
             review_timeout_outcome=_choice("REVIEW_TIMEOUT_OUTCOME", "use_draft", ("use_draft", "cancel")),
             upload_max_bytes=_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
             local_user_id=_env("LOCAL_USER_ID", "local-user"),
+            generations_per_hour=max(0, _int("GENERATIONS_PER_HOUR", 20)),
+            images_per_day=max(0, _int("IMAGES_PER_DAY", 60)),
+            image_model_concurrency=max(0, _int("IMAGE_MODEL_CONCURRENCY", 8)),
+            image_model_lease_seconds=max(60, _int("IMAGE_MODEL_LEASE_SECONDS", 1800)),
             psd_writer=_choice("PSD_WRITER", "auto", ("auto", "wand", "psd-tools")),
             batch_max_concurrency=max(1, _int("BATCH_MAX_CONCURRENCY", 4)),
             batch_max_bytes=_int("BATCH_MAX_BYTES", 5 * 1024 * 1024),

@@ -18,7 +18,7 @@ from shared.core.config import get_settings
 from shared.core.errors import AppError
 from shared.core.models import GenerationRequest, Reference
 from shared.db import history
-from shared.generation import output
+from shared.generation import output, quota
 from shared.generation.activity import run_step
 from shared.generation.job import (
     EmbedQuery,
@@ -160,6 +160,7 @@ def store_outputs(job: StoreOutputs) -> dict:
         images=[image.to_dict() for image in job.images],
         reference_ids=[r["id"] for r in job.references], timings=job.timings, warnings=job.warnings,
     )
+    quota.release(job.instance_id)
     return {"output": output.build_output(job.instance_id, job.draft, job.prompt, job.references, job.images,
                                           job.layers, job.timings, job.warnings)}
 
@@ -175,6 +176,7 @@ def record_outcome(job: RecordOutcome) -> dict:
         images=[], reference_ids=[r["id"] for r in job.references], timings=job.timings, warnings=job.warnings,
         status=job.status, error={"code": job.error["code"], "message": job.error["message"]},
     )
+    quota.release(job.instance_id)
     return {"recorded": recorded}
 
 
