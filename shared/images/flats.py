@@ -14,7 +14,7 @@
    smallest regions do so until at most MAX_REGIONS[detail] remain.
 4. Borders that are not on the line art (where grid cells met inside a soft transition) are moved
    to the strongest colour change nearby (a watershed), so no grid staircase shows.
-Each region's flat is the mean colour of its pixels off the edges.
+Each region's flat is the mean colour of its own pixels off the edges (not of what it absorbed).
 
 opencv and numpy are imported inside the functions (cold start).
 """
@@ -31,7 +31,7 @@ PAIR_DELTA_E = 8.0  # ... provided the two pieces' mean colours are no further a
 MEAN_DELTA_E = 24.0  # ... nor the means of the regions they have grown into so far
 STEP_REACH = 2  # px either side of a border where its step is read
 EDGE_COVERAGE = 0.45  # share of a border lying on an edge from which it counts as an outline
-MAX_REGIONS: dict[str, int] = {"low": 80, "normal": 400, "high": 1000}
+MAX_REGIONS: dict[str, int] = {"low": 150, "normal": 600, "high": 1500}
 MIN_AREA: dict[str, float] = {"low": 4e-4, "normal": 1e-4, "high": 3e-5}  # share of the image
 
 
@@ -252,13 +252,16 @@ def segment(smoothed, lab, edges, detail: str = "normal") -> Regions:
     merger = _Merger(full_area, means * full_area[:, None])
     a, b, length, edged, step = _border_pairs(labels, _edges_across(lab, edges), lab)
     _merge_across_non_edges(merger, a, b, length, edged, step, means)
+    grown = np.array([merger.find(i) for i in range(n)], np.int32)
     _absorb_small(merger, a, b, MIN_AREA[detail] * h * w, MAX_REGIONS[detail])
     roots = np.array([merger.find(i) for i in range(n)], np.int32)
+    # a region's colour comes from its own pieces, not from the specks and windows it absorbed
+    own = (grown == roots)[labels] & ~barrier
     labels = roots[labels]
     labels = _settle_borders(labels, barrier, smoothed, max(2, round(SETTLE_REACH * scale)))
     present = np.bincount(labels.ravel()) > 0  # renumber 0..count-1 (a lookup, not a sort of every pixel)
     labels = (np.cumsum(present) - 1).astype(np.int32)[labels]
-    return Regions(labels=labels, colours=mean_colours(smoothed, labels, ~barrier))
+    return Regions(labels=labels, colours=mean_colours(smoothed, labels, own))
 
 
 def _settle_borders(labels, barrier, smoothed, reach: int):
