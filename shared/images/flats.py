@@ -89,11 +89,18 @@ def _edges_across(lab, edges):
     import cv2
     import numpy as np
 
-    gx = np.abs(cv2.Sobel(lab, cv2.CV_16S, 1, 0, ksize=3)).max(axis=2)
-    gy = np.abs(cv2.Sobel(lab, cv2.CV_16S, 0, 1, ksize=3)).max(axis=2)
+    ys, xs = np.nonzero(edges)  # the gradient's direction is needed on the edge pixels only
+    gx = np.abs(cv2.Sobel(lab, cv2.CV_16S, 1, 0, ksize=3)[ys, xs].astype(np.int32)).max(axis=1)
+    gy = np.abs(cv2.Sobel(lab, cv2.CV_16S, 0, 1, ksize=3)[ys, xs].astype(np.int32)).max(axis=1)
     kernel = np.ones((3, 3), np.uint8)
-    parts_x = cv2.dilate((edges & (gx * 5 >= gy * 2)).astype(np.uint8), kernel) > 0  # within ~68 deg of vertical
-    parts_y = cv2.dilate((edges & (gy * 5 >= gx * 2)).astype(np.uint8), kernel) > 0
+    parts_x = np.zeros(edges.shape, np.uint8)
+    parts_y = np.zeros(edges.shape, np.uint8)
+    mostly_x = gx * 5 >= gy * 2  # within ~68 degrees of vertical
+    mostly_y = gy * 5 >= gx * 2
+    parts_x[ys[mostly_x], xs[mostly_x]] = 1
+    parts_y[ys[mostly_y], xs[mostly_y]] = 1
+    parts_x = cv2.dilate(parts_x, kernel) > 0
+    parts_y = cv2.dilate(parts_y, kernel) > 0
     return parts_x, parts_y
 
 
@@ -151,12 +158,13 @@ def _region_sums(labels, lab, weight, n: int):
 
 
 class _Merger:
-    """Union-find over pieces, with each root's area and colour sum."""
+    """Union-find over pieces, with each root's area and colour sum (plain floats: the loops over
+    pairs call these thousands of times, where numpy's per-call cost would dominate)."""
 
     def __init__(self, area, sums):
         self.parent = list(range(len(area)))
         self.area = [float(a) for a in area]
-        self.sums = [s for s in sums]
+        self.sums = [tuple(s) for s in sums.tolist()]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -172,11 +180,15 @@ class _Merger:
             i, j = j, i
         self.parent[j] = i
         self.area[i] += self.area[j]
-        self.sums[i] = self.sums[i] + self.sums[j]
+        si, sj = self.sums[i], self.sums[j]
+        self.sums[i] = (si[0] + sj[0], si[1] + sj[1], si[2] + sj[2])
         return i
 
-    def mean(self, i: int):
-        return self.sums[i] / max(self.area[i], 1.0)
+    def distance2(self, i: int, j: int) -> float:
+        """Squared distance of the two roots' mean colours."""
+        si, sj = self.sums[i], self.sums[j]
+        ai, aj = max(self.area[i], 1.0), max(self.area[j], 1.0)
+        return sum((x / ai - y / aj) ** 2 for x, y in zip(si, sj, strict=True))
 
 
 def _merge_across_non_edges(merger: _Merger, a, b, length, edged, step, means) -> None:
@@ -191,7 +203,7 @@ def _merge_across_non_edges(merger: _Merger, a, b, length, edged, step, means) -
     for i, j in zip(a[candidates][order].tolist(), b[candidates][order].tolist(), strict=True):
         ri, rj = merger.find(i), merger.find(j)
         # the regions as grown so far must still be alike: no chain of small steps drifts far
-        if ri != rj and float(((merger.mean(ri) - merger.mean(rj)) ** 2).sum()) < limit:
+        if ri != rj and merger.distance2(ri, rj) < limit:
             merger.union(ri, rj)
 
 
@@ -215,8 +227,7 @@ def _absorb_small(merger: _Merger, a, b, min_area: float, max_regions: int) -> N
             continue
         if area >= min_area and alive <= max_regions:
             break
-        mean = merger.mean(r)
-        best = min(neighbours[r], key=lambda k: float(((merger.mean(k) - mean) ** 2).sum()))
+        best = min(neighbours[r], key=lambda k, r=r: merger.distance2(k, r))
         root = merger.union(r, best)
         other = best if root == r else r
         joined = (neighbours.pop(r, set()) | neighbours.pop(best, set())) - {r, best}
