@@ -69,11 +69,11 @@ def orchestrator_episodes(log_text: str, instance: str) -> list[float]:
 
 def run_batch(host, blobs, name: str, data: bytes, timeout: float) -> tuple[float, dict]:
     """Drop the file, wait for summary.json; (seconds, summary)."""
-    from shared.batch import names
+    from shared.batch import lines, names
 
     started = time.perf_counter()
     blobs.get_blob_client("batch-in", f"{name}.jsonl").upload_blob(data, overwrite=True)
-    expected = names.instance_id(name, names.content_sha256(data))
+    expected = names.instance_id(name, names.content_sha256(data), lines.default_owner())  # no owner metadata
     deadline = started + timeout
     last_print = 0.0
     while time.perf_counter() < deadline:

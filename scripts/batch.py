@@ -81,7 +81,13 @@ def _error_text(body: dict, fallback: str) -> str:
 
 # --- Commands -----------------------------------------------------------------------------------
 
-def submit(path: Path, name: str | None, api: str, follow: bool, timeout: float, out=print) -> int:
+def submit(path: Path, name: str | None, api: str, follow: bool, timeout: float, out=print, *,
+           owner: str | None = None) -> int:
+    """Upload the shot list as batch-in/<name>.<ext>, its blob naming the owner (the batch is theirs:
+    only they see it over the API)."""
+    owner = owner or lines.default_owner()
+    if not names.valid_owner(owner):
+        raise CliError(f"배치 주인 ID가 올바르지 않습니다: {owner} (영문, 숫자, @ . _ : - 만, 128자 이내)")
     if not path.is_file():
         raise CliError(f"파일을 찾을 수 없습니다: {path}")
     ext = path.suffix.lower().lstrip(".")
@@ -93,9 +99,10 @@ def submit(path: Path, name: str | None, api: str, follow: bool, timeout: float,
     data = path.read_bytes()
     blob_name = f"{name}.{ext}"
     content_type = "text/csv" if ext == "csv" else "application/x-ndjson"
-    storage.upload(storage.BATCH_IN, blob_name, data, f"{content_type}; charset=utf-8")
-    expected = names.instance_id(name, names.content_sha256(data))
-    out(f"올렸습니다: {storage.BATCH_IN}/{blob_name} ({len(data):,}바이트)")
+    storage.upload(storage.BATCH_IN, blob_name, data, f"{content_type}; charset=utf-8",
+                   metadata={names.OWNER_METADATA: owner})
+    expected = names.instance_id(name, names.content_sha256(data), owner)
+    out(f"올렸습니다: {storage.BATCH_IN}/{blob_name} ({len(data):,}바이트, 주인: {owner})")
     out(f"배치 이름: {name}  (실행 ID: {expected})")
     if not follow:
         out(f"진행 상황: python -m scripts.batch status {name}")
@@ -138,6 +145,8 @@ def follow_batch(name: str, api: str, expected: str | None, timeout: float, out=
                 if not warned:
                     out(f"API({api})에 연결할 수 없어 저장소의 결과 파일을 확인합니다.")
                     warned = True
+                current = _status_via_storage(name)
+            elif not current:  # 404: not started yet, or the API's caller is not the batch's owner
                 current = _status_via_storage(name)
             if current and (expected is None or current.get("instanceId") == expected):
                 body = current
@@ -204,7 +213,7 @@ def report(body: dict, out=print) -> int:
 
 def status(name: str, api: str, out=print) -> int:
     body = _status_via_api(api, name)
-    if body is None:
+    if not body:  # unreachable, or 404 (also when the API's caller is not the batch's owner)
         body = _status_via_storage(name)
     if not body:
         raise CliError(f"배치를 찾을 수 없습니다: {name}")
@@ -259,6 +268,7 @@ def main(argv: list[str] | None = None, out=print) -> int:
     p_submit.add_argument("--name", help="배치 이름 (기본: 파일 이름)")
     p_submit.add_argument("--follow", action="store_true", help="끝날 때까지 진행 막대로 따라갑니다")
     p_submit.add_argument("--timeout", type=float, default=3600.0, help="--follow로 기다릴 최대 시간(초)")
+    p_submit.add_argument("--owner", help="배치 주인(로그인 사용자 ID). 기본: BATCH_OWNER 또는 로컬 사용자")
     p_status = commands.add_parser("status", help="배치 진행 상황")
     p_status.add_argument("name")
     p_cancel = commands.add_parser("cancel", help="아직 시작하지 않은 줄을 취소합니다")
@@ -271,7 +281,7 @@ def main(argv: list[str] | None = None, out=print) -> int:
     _load_local_settings()
     try:
         if args.command == "submit":
-            return submit(args.file, args.name, args.api, args.follow, args.timeout, out=out)
+            return submit(args.file, args.name, args.api, args.follow, args.timeout, out=out, owner=args.owner)
         if args.command == "status":
             return status(args.name, args.api, out=out)
         if args.command == "cancel":

@@ -203,6 +203,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                    "400": _error("bad name"), "404": _error("batch_not_found")},
     ),
     Endpoint(
+        "get", "batches/{name}/files/{*path}", "getBatchFile",
+        "Redirect to a fresh read-only link of one result file of the caller's batch", "batches",
+        parameters=[
+            {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "path", "in": "path", "required": True, "schema": {"type": "string"},
+             "description": "results.jsonl, summary.json or <NNNN>[-<id>]/<n>.png|psd"},
+            _query("download", {"type": "string", "enum": ["1"]}, "1: ask the browser to save the file"),
+        ],
+        responses={
+            "302": {"description": "Location: a read-only SAS URL valid for at most 15 minutes",
+                    "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}}},
+            "400": _error("bad name"),
+            "404": _error("batch_not_found (also: not the caller's) or asset_not_found"),
+        },
+    ),
+    Endpoint(
         "delete", "batches/{name}", "cancelBatch", "Cancel a running batch (lines already started finish)",
         "batches",
         parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -2,8 +2,10 @@
 line, runs one `generate_background` sub-orchestration per good line (at most N at a time), copies the
 outputs to batch-out/<name>/ and writes results.jsonl and summary.json.
 
-GET /api/batches/{name} answers status and counts; DELETE /api/batches/{name} cancels the lines that
-have not started (running ones finish). The work lives in shared.batch.
+A batch belongs to its uploader (the blob's `owner` metadata, else BATCH_OWNER / the local user):
+GET /api/batches/{name} answers status and counts, DELETE /api/batches/{name} cancels the lines that
+have not started (running ones finish) and GET /api/batches/{name}/files/{path} redirects to a result
+file, for the owner only (404 for anyone else). The work lives in shared.batch.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import azure.durable_functions as df
 import azure.functions as func
 
+from functions.caller import caller_id
 from functions.http import handles_errors, json_response
 from functions.retries import INFRA_RETRY
 from shared.batch import blobs, lines, names, results
@@ -40,7 +43,8 @@ async def batch_file_dropped(blob: func.InputStream, client: df.DurableOrchestra
         return
     name = parts[0]
     data = blob.read()
-    job = lines.new_job(blob.name, data)
+    owner = await asyncio.to_thread(blobs.uploader, blob.name)
+    job = lines.new_job(blob.name, data, owner=owner)
     instance = job["instanceId"]
     previous = await asyncio.to_thread(blobs.read_pointer, name)
     if await _exists(client, instance) or await asyncio.to_thread(blobs.finished_run, name, instance,
@@ -51,7 +55,7 @@ async def batch_file_dropped(blob: func.InputStream, client: df.DurableOrchestra
         await _cancel_quietly(client, previous["instanceId"])  # a new file under this name takes over
     await asyncio.to_thread(blobs.write_pointer, name, job)
     await client.start_new(names.ORCHESTRATION, instance, job)
-    log.info("batch %s: started %s (%d bytes)", name, instance, len(data))
+    log.info("batch %s: started %s (%d bytes, owner %s)", name, instance, len(data), job["owner"])
 
 
 async def _status(client: df.DurableOrchestrationClient, instance: str):
@@ -93,7 +97,7 @@ def generate_batch(context: df.DurableOrchestrationContext):
 
     # 1. Read and validate every line (a bad line becomes an invalid row; a bad file, an error).
     prepared = yield context.call_activity_with_retry("batch_prepare", INFRA_RETRY, {
-        "source": job["source"], "sha256": job["sha256"], "kind": job["kind"]})
+        "source": job["source"], "sha256": job["sha256"], "kind": job["kind"], "owner": job.get("owner")})
     error = prepared.get("error")
     rows = [] if error else prepared["rows"]
 
@@ -237,7 +241,7 @@ class _Chunk:
 
 @bp.activity_trigger(input_name="payload")
 def batch_prepare(payload: dict) -> dict:
-    return blobs.load_source(payload["source"], payload["sha256"], payload["kind"])
+    return blobs.load_source(payload["source"], payload["sha256"], payload["kind"], owner=payload.get("owner"))
 
 
 @bp.activity_trigger(input_name="payload")
@@ -259,8 +263,9 @@ def batch_write_results(payload: dict) -> dict:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 async def _current(req: func.HttpRequest) -> tuple[str, dict]:
+    """The batch named in the route, if it is the caller's (else 404)."""
     name = req.route_params.get("name", "")
-    return name, await asyncio.to_thread(blobs.current_run, name)
+    return name, await asyncio.to_thread(blobs.current_run, name, caller_id(req.headers))
 
 
 @bp.route(route="batches/{name}", methods=["GET"])
@@ -299,3 +304,15 @@ async def cancel_batch(req: func.HttpRequest, client: df.DurableOrchestrationCli
         raise (shaping.batch_not_started() if status is None else shaping.batch_finished()) from None
     return json_response({"name": name, "instanceId": instance, "cancelRequested": True,
                           "message": shaping.CANCEL_ACCEPTED_MESSAGE}, status=202)
+
+
+@bp.route(route="batches/{name}/files/{*path}", methods=["GET"])
+@handles_errors
+async def get_batch_file(req: func.HttpRequest) -> func.HttpResponse:
+    """A result file of the caller's batch (results.jsonl, summary.json, <NNNN>[-<id>]/<n>.png|psd):
+    302 to a fresh read-only SAS URL (`?download=1` for an attachment)."""
+    download = (req.params.get("download") or "").lower() in ("1", "true", "yes")
+    url = await asyncio.to_thread(blobs.result_url, req.route_params.get("name", ""),
+                                  req.route_params.get("path") or "", caller_id(req.headers), download=download)
+    return func.HttpResponse(status_code=302, headers={
+        "Location": url, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

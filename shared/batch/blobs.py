@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import UTC, datetime
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from shared.batch.lines import prepare
+from shared.batch.lines import default_owner, prepare
 from shared.batch.names import (
     CANCEL_FLAG,
+    OWNER_METADATA,
     POINTER,
     RESULTS,
     SUMMARY,
@@ -21,6 +23,7 @@ from shared.batch.names import (
     out_ref,
     output_blob,
     valid_name,
+    valid_owner,
 )
 from shared.batch.results import results_jsonl
 from shared.batch.shotlist import BatchFileError, check_size
@@ -34,7 +37,11 @@ log = logging.getLogger(__name__)
 
 MSG_SOURCE_MISSING = "배치 파일이 처리 전에 삭제되었습니다. 파일을 다시 올려 주세요."
 MSG_SOURCE_CHANGED = "처리 중에 배치 파일이 바뀌었습니다. 새 파일로 다시 실행됩니다."
+MSG_FILE_NOT_FOUND = "요청한 결과 파일을 찾을 수 없습니다."
 COPY_WAIT_SECONDS = 60  # a server-side copy inside one account finishes at once or within seconds
+
+# What GET /api/batches/{name}/files/{path} serves: the results, the summary and the lines' copies.
+RESULT_FILE = re.compile(r"^(?:results\.jsonl|summary\.json|\d{4}(?:-[0-9A-Za-z\uac00-\ud7a3_-]{1,64})?/\d{1,2}\.(?:png|psd))$")
 
 
 def _read_json(ref: BlobRef) -> dict | None:
@@ -68,16 +75,47 @@ def read_summary(name: str) -> dict | None:
     return _read_json(out_ref(name, SUMMARY))
 
 
-def current_run(name: str) -> dict:
-    """batch.json of the batch named in GET/DELETE /api/batches/{name}: 400 for a name no shot list can
-    have, 404 (Korean) when no file was dropped under it."""
+def owner_of(pointer: dict, settings: Settings | None = None) -> str:
+    """The user a run belongs to (a pointer written before batches had owners: the default owner)."""
+    owner = pointer.get("owner")
+    return owner if valid_owner(owner) else default_owner(settings)
+
+
+def current_run(name: str, caller: str) -> dict:
+    """batch.json of the batch named in /api/batches/{name}...: 400 for a name no shot list can have,
+    404 (Korean) when no file was dropped under it or it belongs to someone else (the same answer:
+    the name tells a caller nothing about other users' batches)."""
     if not valid_name(name):
         raise ValidationError("배치 이름이 올바르지 않습니다.", details={"field": "name"})
     pointer = read_pointer(name)
-    if not pointer:
+    if not pointer or owner_of(pointer) != caller:
         raise NotFound(f"배치를 찾을 수 없습니다: {name}", code="batch_not_found")
     return pointer
 
+
+def result_url(name: str, path: str, caller: str, *, download: bool = False) -> str:
+    """A fresh read-only SAS URL of one result file of the caller's batch; 404 (Korean) for a batch
+    that is not theirs, a path that is not a result file, or a file that is not (or no longer) there."""
+    current_run(name, caller)
+    if not isinstance(path, str) or not RESULT_FILE.match(path):
+        raise NotFound(MSG_FILE_NOT_FOUND, code="asset_not_found")
+    ref = BlobRef(storage.BATCH_OUT, f"{name}/{path}")
+    if not storage.exists(ref.container, ref.name):
+        raise NotFound(MSG_FILE_NOT_FOUND, code="asset_not_found")
+    download_name = f"{name}-{path.replace('/', '-')}" if download else None
+    return storage.read_url(ref.container, ref.name, download_name=download_name)
+
+
+def uploader(source: str) -> str | None:
+    """The owner the dropped blob's metadata names (set by whoever uploaded it, e.g. the CLI), or None
+    when it names none usable (then the configured owner takes the batch)."""
+    ref = BlobRef.parse(source if "/" in source else f"{storage.BATCH_IN}/{source}")
+    try:
+        metadata = storage.service().get_blob_client(ref.container, ref.name).get_blob_properties().metadata
+    except ResourceNotFoundError:
+        return None
+    owner = {k.lower(): v for k, v in (metadata or {}).items()}.get(OWNER_METADATA)
+    return owner if valid_owner(owner) else None
 
 
 def is_current(name: str, instance: str) -> bool:
@@ -127,9 +165,10 @@ def cancel_requested(name: str, instance: str) -> bool:
 
 # --- The activities' work ---------------------------------------------------------------------------
 
-def load_source(source: str, sha256: str, kind: str, settings: Settings | None = None) -> dict:
+def load_source(source: str, sha256: str, kind: str, settings: Settings | None = None, *,
+                owner: str | None = None) -> dict:
     """Activity work: read batch-in/<file> (size checked before download), check it is still the
-    content the trigger saw, parse and validate it."""
+    content the trigger saw, parse and validate it (the lines' generations are the owner's)."""
     settings = settings or get_settings()
     ref = BlobRef.parse(source)
     client = storage.service().get_blob_client(ref.container, ref.name)
@@ -142,7 +181,7 @@ def load_source(source: str, sha256: str, kind: str, settings: Settings | None =
         return {"error": {"code": exc.code, "message": exc.message}}
     if content_sha256(data) != sha256:
         return {"error": {"code": "source_changed", "message": MSG_SOURCE_CHANGED}}
-    return prepare(data, kind, settings, upload_check=ensure_upload_exists)
+    return prepare(data, kind, settings, owner=owner or default_owner(settings), upload_check=ensure_upload_exists)
 
 
 def copy_outputs(name: str, instance: str, line: int, item_id: str | None, images: list[dict]) -> list[dict]:

@@ -16,7 +16,7 @@ from shared.core.errors import AppError, ValidationError
 from shared.generation.job import orchestration_input
 from shared.generation.request import validate_request
 
-BATCH_USER_ID = "batch"  # a dropped file carries no caller; generations of a batch are recorded under it
+BATCH_USER_ID = "batch"  # the user of lines validated without an owner (pure checks, tests)
 
 CHUNK_LINES = 50  # valid lines per generate_batch_chunk sub-orchestration
 
@@ -43,14 +43,22 @@ def _line_id(fields: Mapping) -> str | None:
     return value.strip()
 
 
-def validate_line(fields: Mapping, *, upload_check: UploadCheck | None = None) -> tuple[str | None, dict]:
-    """(id, orchestration input of generate_background) for one line, or a ValidationError (Korean)."""
+def default_owner(settings: Settings | None = None) -> str:
+    """Who owns a dropped file whose blob names no uploader: BATCH_OWNER, else the local user."""
+    settings = settings or get_settings()
+    return settings.batch_owner or settings.local_user_id
+
+
+def validate_line(fields: Mapping, *, owner: str = BATCH_USER_ID,
+                  upload_check: UploadCheck | None = None) -> tuple[str | None, dict]:
+    """(id, orchestration input of generate_background) for one line, or a ValidationError (Korean).
+    The generation is the owner's: their history, their quota."""
     unknown = sorted(str(k) for k in fields if k not in LINE_FIELDS)
     if unknown:
         raise ValidationError(f"알 수 없는 필드입니다: {', '.join(unknown)} (가능한 필드: {', '.join(LINE_FIELDS)})",
                               details={"field": unknown[0]})
     item_id = _line_id(fields)
-    request = validate_request({k: v for k, v in fields.items() if k != "id"}, BATCH_USER_ID)
+    request = validate_request({k: v for k, v in fields.items() if k != "id"}, owner)
     if request.review:
         raise ValidationError("배치에서는 review(프롬프트 확인)를 쓸 수 없습니다. review를 빼거나 false로 두세요.",
                               details={"field": "review"})
@@ -69,7 +77,8 @@ def _invalid_row(raw: RawLine, code: str, message: str, item_id: str | None = No
     return row
 
 
-def validate(lines: list[RawLine], *, upload_check: UploadCheck | None = None) -> list[dict]:
+def validate(lines: list[RawLine], *, owner: str = BATCH_USER_ID,
+             upload_check: UploadCheck | None = None) -> list[dict]:
     """One row per line: status 'pending' with the generation input, or 'invalid' with the reason."""
     rows: list[dict] = []
     seen_ids: dict[str, int] = {}
@@ -78,7 +87,7 @@ def validate(lines: list[RawLine], *, upload_check: UploadCheck | None = None) -
             rows.append(_invalid_row(raw, "malformed_line", raw.error))
             continue
         try:
-            item_id, generation_input = validate_line(raw.fields, upload_check=upload_check)
+            item_id, generation_input = validate_line(raw.fields, owner=owner, upload_check=upload_check)
         except AppError as exc:
             rows.append(_invalid_row(raw, exc.code, exc.message))
             continue
@@ -92,24 +101,26 @@ def validate(lines: list[RawLine], *, upload_check: UploadCheck | None = None) -
     return rows
 
 
-def prepare(data: bytes, kind: str, settings: Settings | None = None, *,
+def prepare(data: bytes, kind: str, settings: Settings | None = None, *, owner: str = BATCH_USER_ID,
             upload_check: UploadCheck | None = None) -> dict:
     """{"rows": [...]} for a readable file, {"error": {code, message}} when it is rejected whole."""
     try:
         lines = parse(data, kind, settings)
     except BatchFileError as exc:
         return {"error": {"code": exc.code, "message": exc.message}}
-    return {"rows": validate(lines, upload_check=upload_check)}
+    return {"rows": validate(lines, owner=owner, upload_check=upload_check)}
 
 
 def chunks(rows: list, size: int) -> list[list]:
     return [rows[i:i + size] for i in range(0, len(rows), max(1, size))]
 
 
-def new_job(blob_name: str, data: bytes, settings: Settings | None = None) -> dict:
+def new_job(blob_name: str, data: bytes, settings: Settings | None = None, *, owner: str | None = None) -> dict:
     """The input of generate_batch (also kept as batch-out/<name>/batch.json) for a dropped file.
-    Only the name, hash and size travel: the activity reads the lines from the blob itself."""
+    Only the name, hash, size and owner travel: the activity reads the lines from the blob itself.
+    `owner`: the uploader the blob names (None: default_owner)."""
     settings = settings or get_settings()
+    owner = owner or default_owner(settings)
     blob_name = blob_name.removeprefix(f"{BATCH_IN}/")
     parts = split_blob_name(blob_name)
     if parts is None:
@@ -122,7 +133,8 @@ def new_job(blob_name: str, data: bytes, settings: Settings | None = None) -> di
         "source": f"{BATCH_IN}/{blob_name}",
         "sha256": sha256,
         "size": len(data),
-        "instanceId": instance_id(name, sha256),
+        "instanceId": instance_id(name, sha256, owner),
+        "owner": owner,
         "maxConcurrency": settings.batch_max_concurrency,
         "submittedAt": datetime.now(UTC).isoformat(timespec="seconds"),
     }

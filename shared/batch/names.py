@@ -29,6 +29,10 @@ SUMMARY = "summary.json"
 
 NAME_PATTERN = re.compile(r"^[0-9A-Za-z\uac00-\ud7a3._-]{1,100}$")
 
+# The uploader of a dropped file, as the blob's metadata names it (the CLI sets it; Event Grid's
+# `identity` of the writer does not reach a blob trigger). A user id of the platform's sign-in.
+OWNER_METADATA = "owner"
+OWNER_PATTERN = re.compile(r"^[0-9A-Za-z@._:-]{1,128}$")
 
 
 def split_blob_name(blob_name: str) -> tuple[str, str] | None:
@@ -52,11 +56,16 @@ def content_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def instance_id(name: str, sha256: str) -> str:
-    """The batch's orchestration id: fixed by the file's name and content. The same file dropped
-    again maps to the same id (so nothing new starts); a changed file is a new run."""
-    digest = hashlib.sha256(f"{name}\n{sha256}".encode()).hexdigest()[:32]
-    return f"batch-{digest}"
+def valid_owner(owner) -> bool:
+    return isinstance(owner, str) and bool(OWNER_PATTERN.match(owner))
+
+
+def instance_id(name: str, sha256: str, owner: str | None = None) -> str:
+    """The batch's orchestration id: fixed by the file's name, content and owner. The same file
+    dropped again maps to the same id (so nothing new starts); a changed file, or the same file from
+    another user, is a new run. With the owner in it, nobody else can work the id out from the file."""
+    key = f"{name}\n{sha256}" if owner is None else f"{owner}\n{name}\n{sha256}"
+    return f"batch-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 def child_instance_id(batch_instance_id: str, line: int) -> str:

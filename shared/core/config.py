@@ -121,6 +121,8 @@ class Settings:
     batch_max_concurrency: int = 4
     batch_max_bytes: int = 5 * 1024 * 1024
     batch_max_lines: int = 1000
+    # Owner of a dropped shot list whose blob metadata names no uploader (empty: the local user).
+    batch_owner: str = ""
 
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -186,6 +188,7 @@ class Settings:
             batch_max_concurrency=max(1, _int("BATCH_MAX_CONCURRENCY", 4)),
             batch_max_bytes=_int("BATCH_MAX_BYTES", 5 * 1024 * 1024),
             batch_max_lines=_int("BATCH_MAX_LINES", 1000),
+            batch_owner=_env("BATCH_OWNER"),
         )
 
 

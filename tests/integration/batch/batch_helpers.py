@@ -59,8 +59,8 @@ class Blobs:
             except ResourceExistsError:
                 pass
 
-    def drop(self, blob_name: str, data: bytes) -> None:
-        self.service.get_blob_client("batch-in", blob_name).upload_blob(data, overwrite=True)
+    def drop(self, blob_name: str, data: bytes, metadata: dict | None = None) -> None:
+        self.service.get_blob_client("batch-in", blob_name).upload_blob(data, overwrite=True, metadata=metadata)
 
     def names(self, container: str, prefix: str) -> list[str]:
         client = self.service.get_container_client(container)
@@ -85,18 +85,19 @@ class Blobs:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def batch_status(host: DevHost, name: str) -> tuple[int, dict]:
-    code, _, body = host.request("GET", f"/api/batches/{name}")
+def batch_status(host: DevHost, name: str, headers: dict | None = None) -> tuple[int, dict]:
+    code, _, body = host.request("GET", f"/api/batches/{name}", headers=headers)
     return code, json.loads(body) if body else {}
 
 
-def wait_batch(host: DevHost, name: str, *, timeout: float = 300, until=None) -> dict:
-    """Poll GET /api/batches/{name} until `until(body)` (default: finished); return the body."""
+def wait_batch(host: DevHost, name: str, *, timeout: float = 300, until=None, headers: dict | None = None) -> dict:
+    """Poll GET /api/batches/{name} (as the caller `headers` name; default the local user) until
+    `until(body)` (default: finished); return the body."""
     until = until or (lambda body: body.get("finished"))
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        code, last = batch_status(host, name)
+        code, last = batch_status(host, name, headers)
         if code == 200 and until(last):
             return last
         time.sleep(0.2)

@@ -81,3 +81,19 @@ def test_a_rejected_file_is_reported(cli_env, tmp_path):
     bad.write_bytes("{\"keywords\": \"경복궁\"}\n".encode("cp949"))
     code, lines = run("--api", cli_env, "submit", str(bad), "--follow", "--timeout", "120")
     assert code == 2 and "배치 파일이 거부되었습니다" in lines[-1] and "UTF-8" in lines[-1]
+
+
+def test_submit_names_the_owner_in_the_blob(cli_env, tmp_path):
+    """--owner goes into the blob's metadata, so the batch is that user's (the API answers 404 to the
+    local user); the CLI, which reads storage, still follows it to the end."""
+    shots = tmp_path / "cli-owned.jsonl"
+    shots.write_text(json.dumps({"category": "음식", "stage": "스케치", "keywords": "냉면"}, ensure_ascii=False) + "\n",
+                     encoding="utf-8")
+    code, lines = run("--api", cli_env, "submit", str(shots), "--owner", "artist-a", "--follow", "--timeout", "300")
+    assert code == 0, lines
+    assert "주인: artist-a" in lines[0] and any("완료 1" in line for line in lines)
+    props = storage.service().get_blob_client("batch-in", "cli-owned.jsonl").get_blob_properties()
+    assert props.metadata == {"owner": "artist-a"}
+    assert cli._status_via_api(cli_env, "cli-owned") == {}  # not the local user's batch
+    code, lines = run("--api", cli_env, "submit", str(shots), "--owner", "no spaces allowed")
+    assert code == 1 and "주인 ID" in lines[-1]

@@ -5,6 +5,7 @@ GET/DELETE endpoints answer."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -20,6 +21,7 @@ from tests.integration.batch.batch_helpers import (
     trigger_runs,
     wait_batch,
 )
+from tests.integration.generation.generation_client import principal
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
@@ -188,3 +190,49 @@ def test_a_long_list_runs_in_chunks_with_steady_progress(host, blobs):
     instance = body["instanceId"]
     chunks = sorted(i["instanceId"] for i in instances(host) if i["instanceId"].startswith(instance + "-C"))
     assert chunks == [names.chunk_instance_id(instance, 1), names.chunk_instance_id(instance, 2)]  # 57 = 50 + 7
+
+
+# --- issue 14: a batch is its owner's; a hostile line is its own error row -------------------------
+
+def test_a_batch_is_only_its_owners(host, blobs):
+    """The blob's `owner` metadata makes the batch that user's: status, cancel and result files answer
+    them (the signed-in principal) and 404 to anyone else, the local user included."""
+    blobs.drop("owned.jsonl", jsonl([shot("석굴암, 새벽", id="o1")]), metadata={"owner": "artist-a"})
+    artist_a, someone = principal("artist-a"), principal("artist-b")
+    body = wait_batch(host, "owned", headers=artist_a)
+    assert body["done"] == 1 and body["instanceId"] != names.instance_id("owned", body["summary"]["sha256"])
+    for headers in (someone, {}):  # another signed-in user; the local user (no principal)
+        code, other = batch_status(host, "owned", headers=headers)
+        assert code == 404 and other["error"]["code"] == "batch_not_found"
+        code, _, _ = host.request("DELETE", "/api/batches/owned", headers=headers)
+        assert code == 404
+        code, _, _ = host.request("GET", "/api/batches/owned/files/results.jsonl", headers=headers)
+        assert code == 404
+    code, _, raw = host.request("GET", "/api/batches/owned/files/results.jsonl", headers=artist_a)  # 302 followed
+    assert code == 200 and json.loads(raw.decode("utf-8").splitlines()[0])["id"] == "o1"
+    code, _, _ = host.request("GET", "/api/batches/owned/files/batch.json", headers=artist_a)
+    assert code == 404  # only result files are served
+    row = blobs.results("owned")[0]
+    status_code, child = host.status(row["instanceId"])
+    assert status_code == 200 and child["input"]["request"]["user_id"] == "artist-a"  # the owner's generation
+
+
+def test_hostile_lines_are_error_rows_and_the_rest_run(host, blobs):
+    """A lone surrogate, NUL or control characters, or deeply nested JSON on a line: that line is an
+    invalid row with its number, the other lines complete (before: the batch hung or failed)."""
+    good = json.dumps(shot("불국사, 가을", id="h1"), ensure_ascii=False)
+    data = "\n".join([
+        good,
+        '{"category": "국내명소", "stage": "콘티", "keywords": "\\ud800", "aspect": "square"}',
+        json.dumps(shot("남산\u0000타워")),
+        '{"category": "국내명소", "stage": "콘티", "keywords": "a\x00b"}',
+        "[" * 100_000 + "]" * 100_000,
+        json.dumps(shot("안압지, 밤", id="h6"), ensure_ascii=False),
+    ]).encode("utf-8") + b"\n"
+    blobs.drop("hostile.jsonl", data)
+    body = wait_batch(host, "hostile")
+    assert body["runtimeStatus"] == "Completed" and (body["total"], body["done"], body["invalid"]) == (6, 2, 4)
+    rows = blobs.results("hostile")
+    assert [(r["line"], r["status"]) for r in rows] == [
+        (1, "completed"), (2, "invalid"), (3, "invalid"), (4, "invalid"), (5, "invalid"), (6, "completed")]
+    assert "쓸 수 없는 문자" in rows[1]["error"]["message"] and "중첩" in rows[4]["error"]["message"]

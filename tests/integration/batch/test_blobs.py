@@ -11,6 +11,7 @@ import pytest
 from shared.batch import blobs as batch_blobs
 from shared.batch import lines as batch_lines
 from shared.batch import names, results
+from shared.core.errors import NotFound
 from shared.storage import blobs as storage
 
 GOOD = {"category": "음식", "stage": "스케치", "keywords": "비빔밥"}
@@ -139,3 +140,57 @@ def test_finished_run_is_known_from_batch_out(blobs):
     batch_blobs.write_results("done-before", job["instanceId"], [], summary)
     assert batch_blobs.finished_run("done-before", job["instanceId"]) is True
     assert batch_blobs.finished_run("done-before", "batch-other") is False
+
+
+# --- issue 14: a batch is its owner's -------------------------------------------------------------
+
+def _drop_as(name: str, data: bytes, metadata: dict | None) -> dict:
+    storage.upload(storage.BATCH_IN, name, data, "application/x-ndjson", metadata=metadata)
+    job = batch_lines.new_job(f"batch-in/{name}", data, owner=batch_blobs.uploader(f"batch-in/{name}"))
+    batch_blobs.write_pointer(job["name"], job)
+    return job
+
+
+def test_the_uploader_named_in_the_blob_owns_the_batch(blobs):
+    job = _drop_as("owned-run.jsonl", b"{}\n", {"owner": "artist-a"})
+    assert job["owner"] == "artist-a"
+    assert batch_blobs.current_run("owned-run", "artist-a")["instanceId"] == job["instanceId"]
+    for caller in ("artist-b", "local-user"):
+        with pytest.raises(NotFound) as info:
+            batch_blobs.current_run("owned-run", caller)
+        assert info.value.code == "batch_not_found"  # the same answer as a name never used
+    with pytest.raises(NotFound) as unknown:
+        batch_blobs.current_run("never-dropped", "artist-a")
+    assert unknown.value.message.replace("never-dropped", "owned-run") == info.value.message
+
+
+def test_without_a_usable_uploader_the_configured_owner_owns_it(blobs, monkeypatch):
+    from shared.core import config
+
+    assert _drop_as("unowned-run.jsonl", b"{}\n", None)["owner"] == "local-user"
+    assert _drop_as("forged-run.jsonl", b"{}\n", {"owner": "a b"})["owner"] == "local-user"
+    monkeypatch.setenv("BATCH_OWNER", "ops-team")
+    config.reset_settings()
+    job = _drop_as("ops-run.jsonl", b"{}\n", {})
+    assert job["owner"] == "ops-team" and batch_blobs.current_run("ops-run", "ops-team")
+    assert batch_blobs.owner_of({"instanceId": "old"}) == "ops-team"  # a pointer from before owners
+
+
+def test_result_files_are_served_to_the_owner_only(blobs):
+    job = _drop_as("files-run.jsonl", b"{}\n", {"owner": "artist-a"})
+    storage.upload(storage.BATCH_OUT, "files-run/0001-s1/1.png", b"\x89PNG", "image/png")
+    summary = results.summary("files-run", job["instanceId"], job["source"], job["sha256"], [], started="s",
+                              finished="f", cancel_requested=False)
+    batch_blobs.write_results("files-run", job["instanceId"], [
+        {"line": 1, "id": "s1", "status": "completed", "images": [{"index": 1, "png": "batch-out/files-run/0001-s1/1.png"}]}
+    ], summary)
+    url = batch_blobs.result_url("files-run", "0001-s1/1.png", "artist-a")
+    assert "/batch-out/files-run/0001-s1/1.png?" in url and "sig=" in url
+    assert "/batch-out/files-run/results.jsonl?" in batch_blobs.result_url("files-run", "results.jsonl", "artist-a")
+    for name, path, caller in (("files-run", "results.jsonl", "artist-b"),  # not theirs
+                               ("files-run", "batch.json", "artist-a"),  # not a result file
+                               ("files-run", "../other/results.jsonl", "artist-a"),
+                               ("files-run", "0002/1.png", "artist-a")):  # no such file
+        with pytest.raises(NotFound):
+            batch_blobs.result_url(name, path, caller)
+

@@ -18,7 +18,8 @@ def test_new_job_describes_the_dropped_file():
     assert job["name"] == "chapter1" and job["kind"] == "jsonl"
     assert job["source"] == "batch-in/chapter1.jsonl"
     assert job["sha256"] == names.content_sha256(data) and job["size"] == len(data)
-    assert job["instanceId"] == names.instance_id("chapter1", job["sha256"])
+    assert job["owner"] == "local-user"  # no uploader named: the configured owner (default: the local user)
+    assert job["instanceId"] == names.instance_id("chapter1", job["sha256"], job["owner"])
     assert job["maxConcurrency"] == 3
     with pytest.raises(ValueError):
         batch_lines.new_job("batch-in/readme.md", b"x")
@@ -93,3 +94,22 @@ def test_chunks_and_their_fixed_ids():
     iid = names.instance_id("ch1", names.content_sha256(b"x"))
     assert names.chunk_instance_id(iid, 2) == f"{iid}-C0002"
     assert not names.chunk_instance_id(iid, 1).startswith(names.child_instance_id(iid, 1))
+
+
+# --- issue 14: a batch belongs to its uploader -----------------------------------------------------
+
+def test_a_job_belongs_to_the_uploader_else_the_configured_owner():
+    data = jsonl(GOOD)
+    own = batch_lines.new_job("batch-in/ch1.jsonl", data, settings(), owner="artist-a")
+    assert own["owner"] == "artist-a"
+    assert own["instanceId"] == names.instance_id("ch1", own["sha256"], "artist-a")
+    other = batch_lines.new_job("batch-in/ch1.jsonl", data, settings(), owner="artist-b")
+    assert other["instanceId"] != own["instanceId"]  # the same file from another user is another run
+    assert own["instanceId"] != names.instance_id("ch1", own["sha256"])  # not computable without the owner
+    assert batch_lines.new_job("batch-in/ch1.jsonl", data, settings(batch_owner="ops"))["owner"] == "ops"
+    assert batch_lines.new_job("batch-in/ch1.jsonl", data, settings(local_user_id="me"))["owner"] == "me"
+
+
+def test_the_lines_generations_are_the_owners():
+    rows = batch_lines.prepare(jsonl(GOOD), "jsonl", settings(), owner="artist-a")["rows"]
+    assert rows[0]["input"]["request"]["user_id"] == "artist-a"
