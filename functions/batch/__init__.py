@@ -28,6 +28,10 @@ bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 TERMINAL = ("Completed", "Failed", "Terminated", "Canceled")
 
+# The batch's own blob work outlasts a storage outage of about a minute (the Python SDK retries at a
+# fixed interval): a line whose files were made is then not lost to a short outage.
+STORAGE_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5000, max_number_of_attempts=12)
+
 
 # --- The blob trigger ---------------------------------------------------------------------------
 
@@ -96,7 +100,7 @@ def generate_batch(context: df.DurableOrchestrationContext):
     context.set_custom_status(shaping.progress_status(name, [], stage="validating"))
 
     # 1. Read and validate every line (a bad line becomes an invalid row; a bad file, an error).
-    prepared = yield context.call_activity_with_retry("batch_prepare", INFRA_RETRY, {
+    prepared = yield context.call_activity_with_retry("batch_prepare", STORAGE_RETRY, {
         "source": job["source"], "sha256": job["sha256"], "kind": job["kind"], "owner": job.get("owner")})
     error = prepared.get("error")
     rows = [] if error else prepared["rows"]
@@ -107,12 +111,17 @@ def generate_batch(context: df.DurableOrchestrationContext):
         context.set_custom_status(shaping.progress_status(name, rows, stage="rejected", error=error))
     else:
         cancelled = yield from _run_chunks(context, job, rows, cancel)
+        # 3. No line is reported completed without its files (storage may have lost some).
+        rows = yield context.call_activity_with_retry("batch_verify_outputs", STORAGE_RETRY, {
+            "name": name, "instance": me, "rows": rows})
+        for row in rows:
+            row.pop("sources", None)
 
-    # 3. results.jsonl and summary.json (idempotent: fixed names, overwritten).
+    # 4. results.jsonl and summary.json (idempotent: fixed names, overwritten).
     summary = results.summary(name, me, job["source"], job["sha256"], rows, started=started,
                               finished=context.current_utc_datetime.isoformat(),
                               cancel_requested=cancelled, error=error)
-    yield context.call_activity_with_retry("batch_write_results", INFRA_RETRY, {
+    yield context.call_activity_with_retry("batch_write_results", STORAGE_RETRY, {
         "name": name, "instance": me, "rows": rows, "summary": summary})
     context.set_custom_status(shaping.progress_status(name, rows, stage="rejected" if error else "done",
                                                       error=error, cancel_requested=cancelled))
@@ -227,9 +236,10 @@ class _Chunk:
             row["status"], row["error"] = lines.FAILED, results.failure_error(winner.result)
         elif kind == "generate":
             row["title"] = winner.result.get("title") if isinstance(winner.result, dict) else None
-            copy = context.call_activity_with_retry("batch_copy_outputs", INFRA_RETRY, {
+            row["sources"] = results.output_images(winner.result)  # kept to repair a lost copy
+            copy = context.call_activity_with_retry("batch_copy_outputs", STORAGE_RETRY, {
                 "name": self.name, "instance": self.parent, "line": line, "id": row["id"],
-                "images": results.output_images(winner.result)})
+                "images": row["sources"]})
             self.running[copy] = ("copy", line)
         elif failed:
             results.mark_copy_failed(row)
@@ -253,6 +263,11 @@ def batch_cancel_requested(payload: dict) -> bool:
 def batch_copy_outputs(payload: dict) -> list:
     return blobs.copy_outputs(payload["name"], payload["instance"], payload["line"], payload.get("id"),
                               payload["images"])
+
+
+@bp.activity_trigger(input_name="payload")
+def batch_verify_outputs(payload: dict) -> list:
+    return blobs.verify_outputs(payload["name"], payload["instance"], payload["rows"])
 
 
 @bp.activity_trigger(input_name="payload")

@@ -8,11 +8,12 @@ import json
 import logging
 import re
 import time
+from dataclasses import astuple
 from datetime import UTC, datetime
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from shared.batch.lines import default_owner, prepare
+from shared.batch.lines import COMPLETED, default_owner, prepare
 from shared.batch.names import (
     CANCEL_FLAG,
     OWNER_METADATA,
@@ -25,7 +26,7 @@ from shared.batch.names import (
     valid_name,
     valid_owner,
 )
-from shared.batch.results import results_jsonl
+from shared.batch.results import mark_output_missing, results_jsonl
 from shared.batch.shotlist import BatchFileError, check_size
 from shared.core.config import Settings, get_settings
 from shared.core.errors import NotFound, ValidationError
@@ -223,6 +224,39 @@ def _copy_blob(source: BlobRef, target: BlobRef) -> None:
     content_type = source_client.get_blob_properties().content_settings.content_type
     storage.upload(target.container, target.name, source_client.download_blob().readall(),
                    content_type or "application/octet-stream")
+
+
+def verify_outputs(name: str, instance: str, rows: list[dict]) -> list[dict]:
+    """Activity work, before results are written: every completed line's files are in batch-out. One
+    that is missing (storage lost it, e.g. an emulator killed before it saved) is copied again from the
+    line's generation output when that is still there; else the line becomes failed (output_missing),
+    so no line is reported completed without its files."""
+    if not is_current(name, instance):
+        return rows
+    for row in rows:
+        if row.get("status") == COMPLETED and not _files_present(row):
+            mark_output_missing(row)
+    return rows
+
+
+def _files_present(row: dict) -> bool:
+    sources = {(int(s.get("index") or 1), kind): s[kind] for s in row.get("sources") or []
+               for kind in ("png", "psd") if s.get(kind)}
+    wanted = [(BlobRef.parse(image[kind]), sources.get((int(image.get("index") or 1), kind)))
+              for image in row.get("images") or [] for kind in ("png", "psd") if image.get(kind)]
+    return bool(wanted) and all(_restored(target, source) for target, source in wanted)
+
+
+def _restored(target: BlobRef, source: str | None) -> bool:
+    """Whether the target blob exists, copying it again from `source` when it does not."""
+    if storage.exists(target.container, target.name):
+        return True
+    if not source or not storage.exists(*astuple(BlobRef.parse(source))):
+        log.warning("batch output %s is missing and cannot be copied again", target)
+        return False
+    log.warning("batch output %s was missing; copying it again from %s", target, source)
+    _copy_blob(BlobRef.parse(source), target)
+    return storage.exists(target.container, target.name)
 
 
 def _kept_blobs(name: str, rows: list[dict], with_results: bool) -> set[str]:

@@ -13,6 +13,7 @@ from shared.generation.activity import error_from_failure
 GENERATION_FAILED_MESSAGE = "이미지 생성에 실패했습니다. 이 줄만 다시 시도해 주세요."
 CANCELLED_MESSAGE = "배치가 취소되어 이 줄은 실행하지 않았습니다."
 COPY_FAILED_MESSAGE = "생성한 이미지를 결과 폴더로 옮기지 못했습니다."
+OUTPUT_MISSING_MESSAGE = "생성한 이미지가 저장소에 남아 있지 않습니다. 이 줄만 다시 시도해 주세요."
 
 _HANGUL_SENTENCE = re.compile(r"[\uac00-\ud7a3][^\n]*")
 
@@ -40,6 +41,12 @@ def mark_cancelled(row: dict) -> None:
 def mark_copy_failed(row: dict) -> None:
     row["status"] = FAILED
     row["error"] = {"code": "copy_failed", "message": COPY_FAILED_MESSAGE}
+
+
+def mark_output_missing(row: dict) -> None:
+    row["status"] = FAILED
+    row["error"] = {"code": "output_missing", "message": OUTPUT_MISSING_MESSAGE}
+    row["images"] = []
 
 
 def output_images(output) -> list[dict]:

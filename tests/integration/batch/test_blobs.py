@@ -194,3 +194,28 @@ def test_result_files_are_served_to_the_owner_only(blobs):
         with pytest.raises(NotFound):
             batch_blobs.result_url(name, path, caller)
 
+
+# --- issue 14: no line is reported completed without its files -------------------------------------
+
+def test_verify_outputs_repairs_or_fails_a_completed_line_whose_files_are_gone(blobs):
+    job = _drop("verify-run.jsonl", b"{}\n")
+    storage.upload(storage.OUTPUTS, "child-v/1.png", b"\x89PNG source", "image/png")
+    storage.upload(storage.BATCH_OUT, "verify-run/0001/1.png", b"\x89PNG copy", "image/png")
+
+    def completed(line: int, source: str | None) -> dict:
+        target = f"batch-out/verify-run/{line:04d}/1.png"
+        return {"line": line, "id": None, "status": batch_lines.COMPLETED, "error": None,
+                "images": [{"index": 1, "png": target}],
+                "sources": [{"index": 1, "png": source}] if source else []}
+
+    rows = [completed(1, "outputs/child-v/1.png"),  # its copy is there
+            completed(2, "outputs/child-v/1.png"),  # copy lost, the generation's output is still there
+            completed(3, "outputs/child-gone/1.png"),  # both lost
+            {**completed(4, None), "images": []},  # completed with no files at all
+            {"line": 5, "id": None, "status": batch_lines.INVALID, "error": {"code": "x", "message": "m"}}]
+    checked = batch_blobs.verify_outputs("verify-run", job["instanceId"], rows)
+    assert [r["status"] for r in checked] == ["completed", "completed", "failed", "failed", "invalid"]
+    assert storage.download(storage.BATCH_OUT, "verify-run/0002/1.png") == b"\x89PNG source"
+    for row in checked[2:4]:
+        assert row["error"]["code"] == "output_missing" and "저장소" in row["error"]["message"]
+        assert row["images"] == []
