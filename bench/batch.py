@@ -119,7 +119,9 @@ def main(argv=None) -> int:
         references = load_samples(Path(env["BENCH_SAMPLES_DIR"]))
         db.close_pool()
         print(f"stack ready: {references} sample references loaded", flush=True)
-        host_env = {**env, "BATCH_MAX_CONCURRENCY": str(args.concurrency), "DEVHOST_BLOB_POLL_SECONDS": "0.5"}
+        # No per-user cost limits: the bench measures throughput, and its lines are all one owner's.
+        host_env = {**env, "BATCH_MAX_CONCURRENCY": str(args.concurrency), "DEVHOST_BLOB_POLL_SECONDS": "0.5",
+                    "GENERATIONS_PER_HOUR": "0", "IMAGES_PER_DAY": "0"}
         with tempfile.TemporaryDirectory(prefix="bench-batch-devhost-") as data_dir:
             host = DevHost(app_dir=ROOT, data_dir=data_dir, env=host_env, startup_timeout=120).start()
             try:

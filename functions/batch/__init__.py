@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -19,7 +20,7 @@ import azure.functions as func
 from functions.caller import caller_id
 from functions.http import handles_errors, json_response
 from functions.retries import INFRA_RETRY
-from shared.batch import blobs, lines, names, results
+from shared.batch import blobs, lines, names, quota, results
 from shared.batch import status as shaping
 
 log = logging.getLogger(__name__)
@@ -175,14 +176,14 @@ def generate_batch_chunk(context: df.DurableOrchestrationContext):
     chunk = _Chunk(job)
     while chunk.waiting or chunk.running:
         free = chunk.cap - chunk.generating()
-        if chunk.waiting and not chunk.stopped and free > 0:
+        if chunk.waiting and not chunk.stopped and free > 0 and not chunk.held():
             try:
                 chunk.stopped = bool((yield context.call_activity_with_retry(
                     "batch_cancel_requested", INFRA_RETRY, {"name": chunk.name, "instance": chunk.parent})))
             except Exception:
                 chunk.stopped = False  # cannot tell: keep going (a cancel is also seen by the next check)
             if not chunk.stopped:
-                chunk.start_lines(context, free)
+                yield from chunk.start_lines(context, free)
         if chunk.stopped:
             chunk.cancel_waiting()
         if not chunk.running:
@@ -210,17 +211,39 @@ class _Chunk:
     def generating(self) -> int:
         return sum(1 for kind, _ in self.running.values() if kind == "generate")
 
+    def held(self) -> bool:
+        """Waiting for a place on the paid image model (a timer is running)."""
+        return any(kind == "wait" for kind, _ in self.running.values())
+
     def progress(self, stage: str) -> dict:
         return shaping.progress_status(self.name, self.rows, stage=stage, running=self.generating(),
                                        cancel_requested=self.stopped)
 
-    def start_lines(self, context, count: int) -> None:
-        for line in self.waiting[:count]:
+    def start_lines(self, context, count: int):
+        """Start up to `count` lines, each after a place in its owner's quota is reserved: a line over
+        the owner's quota fails with the Korean reason; when the paid model has no room for anyone, the
+        rest wait (a timer of the Retry-After) and ask again."""
+        while self.waiting and count > 0:
+            line = self.waiting[0]
             row = self.by_line[line]
-            row["instanceId"] = names.child_instance_id(self.parent, line)
-            task = context.call_sub_orchestrator("generate_background", row["input"], row["instanceId"])
-            self.running[task] = ("generate", line)
-        self.waiting = self.waiting[count:]
+            instance = names.child_instance_id(self.parent, line)
+            try:
+                verdict = yield context.call_activity_with_retry("batch_reserve", INFRA_RETRY, {
+                    "input": row["input"], "instance": instance})
+            except Exception as exc:  # the quota could not be asked (database down after the retries)
+                verdict = {"reserved": False, "error": results.failure_error(exc)}
+            if not verdict["reserved"] and verdict["error"]["code"] == quota.IMAGE_MODEL_BUSY:
+                wake = context.current_utc_datetime + timedelta(seconds=verdict.get("retryAfter") or 30)
+                self.running[context.create_timer(wake)] = ("wait", line)
+                return
+            self.waiting.pop(0)
+            if not verdict["reserved"]:
+                row["status"], row["error"] = lines.FAILED, verdict["error"]
+                continue
+            row["instanceId"] = instance
+            self.running[context.call_sub_orchestrator("generate_background", row["input"], instance)] = \
+                ("generate", line)
+            count -= 1
 
     def cancel_waiting(self) -> None:
         for line in self.waiting:
@@ -230,6 +253,8 @@ class _Chunk:
     def settle(self, context, winner) -> None:
         """A finished generation starts its copy; a finished copy completes the line."""
         kind, line = self.running.pop(winner)
+        if kind == "wait":  # the paid model's place: the loop asks again
+            return
         row = self.by_line[line]
         failed = isinstance(winner.result, Exception)
         if kind == "generate" and failed:
@@ -252,6 +277,11 @@ class _Chunk:
 @bp.activity_trigger(input_name="payload")
 def batch_prepare(payload: dict) -> dict:
     return blobs.load_source(payload["source"], payload["sha256"], payload["kind"], owner=payload.get("owner"))
+
+
+@bp.activity_trigger(input_name="payload")
+def batch_reserve(payload: dict) -> dict:
+    return quota.reserve_line(payload["input"], payload["instance"])
 
 
 @bp.activity_trigger(input_name="payload")

@@ -5,5 +5,7 @@
     lines     each line validated with the API's rules; line statuses; the job of a dropped file
     results   failed/completed rows, results.jsonl and summary.json (pure)
     status    customStatus and the body of GET /api/batches/{name}
-    blobs     the blob I/O of the trigger, the activities and the HTTP endpoints
+    blobs     the blob I/O of the trigger, the activities and the HTTP endpoints (owner checks;
+              no line completed without its files)
+    quota     each line reserves a place in its owner's quota before it starts
 """
