@@ -14,9 +14,11 @@ bp = func.Blueprint()
 def get_catalog(req: func.HttpRequest) -> func.HttpResponse:
     # the upload limit is a setting, not a domain value: the site checks photos against it before sending;
     # speechService tells the site whether to ask for a speech token at all (no 503 in its console)
+    from shared.providers import registry
     from shared.providers.speech import issuer
 
     settings = get_settings()
-    body = {**catalog.as_json(), "maxUploadBytes": settings.upload_max_bytes,
+    # only the sizes the configured image model can make
+    body = {**catalog.as_json(registry.image_model_family(settings)), "maxUploadBytes": settings.upload_max_bytes,
             "speechService": issuer(settings).configured}
     return json_response(body, headers={"Cache-Control": "public, max-age=300"})

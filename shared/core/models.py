@@ -28,6 +28,9 @@ class GenerationRequest(_Json):
     review: bool = False
     prompt: str | None = None  # a ready English prompt: skips prompt writing
     user_id: str = "local-user"
+    # shared.generation.sources: {"uploadId"} or {"instanceId", "index"}; an earlier result as the photo
+    photo_source: dict | None = None
+    style_source: dict | None = None  # the chapter's style lock
 
 
 @dataclass

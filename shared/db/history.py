@@ -89,3 +89,10 @@ def list_for_user(user_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_
         for r in rows
     ]
     return Page(items=items, page=page, page_size=page_size, total=total)
+
+
+def owner(instance_id: str) -> str | None:
+    """The user whose generation this instance is, or None when the history has no row for it."""
+    with db.connection() as conn:
+        row = conn.execute("SELECT user_id FROM generations WHERE instance_id = %s", (instance_id,)).fetchone()
+    return row[0] if row else None

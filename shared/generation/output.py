@@ -30,16 +30,29 @@ IMAGE_SCHEMA = {"type": "object", **_CLOSED, "required": ["index", "width", "hei
                                "height": {"type": "integer"}, "png": _ASSET_REF, "psd": _ASSET_REF,
                                "thumbnail": _ASSET_REF}}
 
+STYLE_SOURCE_SCHEMA = {"oneOf": [
+    {"type": "object", **_CLOSED, "required": ["uploadId"],
+     "properties": {"uploadId": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}},
+    {"type": "object", **_CLOSED, "required": ["instanceId", "index"],
+     "properties": {"instanceId": {"type": "string"}, "index": {"type": "integer", "minimum": 1}}},
+]}
+
+STYLE_SCHEMA = {"type": ["object", "null"], **_CLOSED, "required": ["source", "blob"],
+                "description": "the chapter style applied to every image (the request's styleSource), or null",
+                "properties": {"source": STYLE_SOURCE_SCHEMA,
+                               "blob": {"type": "string", "description": "the style image, container/name"}}}
+
 OUTPUT_SCHEMA = {
     "description": "output of a Completed generate_background",
     "type": "object", **_CLOSED,
-    "required": ["instanceId", "title", "prompt", "avoid", "references", "images", "layers", "timings", "warnings"],
+    "required": ["instanceId", "title", "prompt", "avoid", "references", "images", "layers", "timings", "warnings",
+                 "style"],
     "properties": {
         "instanceId": {"type": "string"}, "title": {"type": "string"}, "prompt": {"type": "string"},
         "avoid": _STRINGS, "references": _REFERENCES,
         "images": {"type": "array", "items": IMAGE_SCHEMA},
         "layers": {**_STRINGS, "description": "PSD layer names, bottom to top"},
-        "timings": _TIMINGS, "warnings": _STRINGS,
+        "timings": _TIMINGS, "warnings": _STRINGS, "style": STYLE_SCHEMA,
     }}
 
 CANCELLED_SCHEMA = {
@@ -72,8 +85,9 @@ def image_output(instance_id: str, image: StoredImage) -> dict:
 
 
 def build_output(instance_id: str, draft: dict, prompt: str, references: list[dict], images: list[StoredImage],
-                 layers: list[str], timings: dict, warnings: list[str]) -> dict:
-    """The output of a Completed generation, with fresh read-only links (OUTPUT_SCHEMA)."""
+                 layers: list[str], timings: dict, warnings: list[str], *, style: dict | None = None) -> dict:
+    """The output of a Completed generation, with fresh read-only links (OUTPUT_SCHEMA); `style`: the
+    style source applied (sources.style_record)."""
     return {
         "instanceId": instance_id,
         "title": draft.get("title") or "",
@@ -84,6 +98,7 @@ def build_output(instance_id: str, draft: dict, prompt: str, references: list[di
         "layers": layers,
         "timings": timings,
         "warnings": warnings,
+        "style": style,
     }
 
 

@@ -9,8 +9,11 @@ from shared.core import catalog
 from shared.core.errors import NotFound, ValidationError
 from shared.core.models import GenerationRequest
 from shared.core.text import clean_text
+from shared.generation import sources
 from shared.images import uploads
 from shared.images.uploads import UPLOAD_ID
+from shared.providers import registry
+from shared.providers.openai_images import family_size
 from shared.storage import blobs
 
 MAX_PROMPT_CHARS = 4000
@@ -92,21 +95,33 @@ def _prompt(body: Mapping) -> str | None:
     return _text(body, "prompt", required=True, max_chars=MAX_PROMPT_CHARS, label="프롬프트", multiline=True)
 
 
-def validate_request(body: Mapping, user_id: str) -> GenerationRequest:
+def _aspect(body: Mapping, family: str) -> str:
+    """An aspect of the catalog that the configured image model family can make (else unsupported_aspect)."""
+    value = _one_of(body, "aspect", catalog.ASPECT_BY_VALUE, label="화면 비율", default=catalog.DEFAULT_ASPECT)
+    family_size(catalog.image_model_family(family), catalog.aspect(value))
+    return value
+
+
+def validate_request(body: Mapping, user_id: str, *, family: str | None = None) -> GenerationRequest:
     """The body of POST /api/generations as a GenerationRequest, or a ValidationError whose Korean
-    message names the first wrong field (details.field). Does not check that the upload exists."""
+    message names the first wrong field (details.field). `family`: the image model family whose sizes
+    the aspect must be among (default: the configured one). Does not check that the upload or the
+    sources exist (ensure_upload_exists, sources.check_sources)."""
+    upload_id = _upload_id(body)
     return GenerationRequest(
         category=_one_of(body, "category", catalog.CATEGORY_BY_VALUE, label="분류"),
         stage=_one_of(body, "stage", catalog.STAGE_BY_VALUE, label="작업 단계"),
         keywords=_text(body, "keywords", required=True, max_chars=catalog.MAX_KEYWORDS_CHARS, label="키워드"),
         description=_text(body, "description", required=False, max_chars=catalog.MAX_DESCRIPTION_CHARS,
                           label="장면 설명", multiline=True),
-        upload_id=_upload_id(body),
-        aspect=_one_of(body, "aspect", catalog.ASPECT_BY_VALUE, label="화면 비율", default=catalog.DEFAULT_ASPECT),
+        upload_id=upload_id,
+        aspect=_aspect(body, family or registry.image_model_family()),
         variations=_variations(body),
         review=_review(body),
         prompt=_prompt(body),
         user_id=user_id,
+        photo_source=sources.parse_photo_source(body, upload_id),
+        style_source=sources.parse_source(body, sources.STYLE),
     )
 
 
