@@ -18,7 +18,7 @@ from shared.core.text import MAX_JSON_DEPTH, check_json_depth, check_strings, ha
 
 # Field names a line may carry: those of POST /api/generations plus an optional id.
 REQUEST_FIELDS = ("category", "stage", "keywords", "description", "uploadId", "aspect", "variations",
-                  "review", "prompt")
+                  "review", "prompt", "styleSource", "photoSource")
 LINE_FIELDS = REQUEST_FIELDS + ("id",)
 
 _TRUE = {"true", "1", "yes", "y", "예", "네", "o"}
@@ -29,6 +29,13 @@ MSG_CSV_RECORD = "CSV 형식이 올바르지 않습니다. 따옴표와 칸 길�
 MSG_BAD_CHARACTERS = "이 줄에 쓸 수 없는 문자(제어 문자 또는 깨진 글자)가 들어 있습니다 ({column}번째 글자). 지우고 다시 올려 주세요."
 MSG_BAD_KEY = "이 줄의 필드 이름에 쓸 수 없는 문자(제어 문자 또는 깨진 글자)가 들어 있습니다."
 MSG_TOO_DEEP = f"이 줄의 JSON이 너무 깊게 중첩되어 있습니다 (최대 {MAX_JSON_DEPTH}단계)."
+
+# The chapter's style named once: a first JSONL line {"styleSource": ...} alone, or a first CSV line
+# "# styleSource: <value>". A line's own styleSource wins. In CSV a source is written <32 hex upload
+# id>, <instanceId>/<index> or as JSON.
+STYLE_SOURCE = "styleSource"
+CSV_STYLE_HEADER = re.compile(r"^#\s*styleSource\s*[:=]\s*(.*?)\s*$")
+SOURCE_FIELDS = (STYLE_SOURCE, "photoSource")
 
 
 class BatchFileError(AppError):
@@ -117,8 +124,26 @@ def _jsonl_lines(text: str) -> list[RawLine]:
     return [_jsonl_line(number, raw) for number, raw in enumerate(text.splitlines(), start=1) if raw.strip()]
 
 
+def _csv_source(value: str):
+    """A source written in a CSV cell as the request's JSON shape (anything else is left for the
+    request's validation to refuse in Korean)."""
+    if value.startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if re.fullmatch(r"[0-9a-f]{32}", value):
+        return {"uploadId": value}
+    instance, _, index = value.rpartition("/")
+    if instance and re.fullmatch(r"\d{1,2}", index):
+        return {"instanceId": instance, "index": int(index)}
+    return value
+
+
 def _csv_cell(field: str, value: str):
     value = value.strip()
+    if field in SOURCE_FIELDS:
+        return _csv_source(value)
     if field == "variations" and re.fullmatch(r"[+-]?\d+", value):
         return int(value)
     if field == "review":
@@ -157,6 +182,13 @@ def _csv_record(line: int, header: list[str], record: list[str]) -> RawLine:
 
 
 def _csv_lines(text: str) -> list[RawLine]:
+    first, newline, rest = text.partition("\n")
+    header = CSV_STYLE_HEADER.match(first.rstrip("\r"))
+    if header and newline:  # the style line, then the shot list (line numbers stay the file's)
+        rows = _csv_lines(rest)
+        for row in rows:
+            row.line += 1
+        return _with_style(rows, _csv_source(header.group(1)))
     stream = io.StringIO(text, newline="")
     reader = csv.reader(stream)
     header = _csv_header(reader)
@@ -180,13 +212,28 @@ def _csv_lines(text: str) -> list[RawLine]:
     return rows
 
 
+def _with_style(rows: list[RawLine], style) -> list[RawLine]:
+    """The lines with the header's style source, where a line names none of its own."""
+    for row in rows:
+        if row.fields is not None and row.fields.get(STYLE_SOURCE) in (None, ""):
+            row.fields[STYLE_SOURCE] = style
+    return rows
+
+
+def _jsonl_style_header(rows: list[RawLine]) -> list[RawLine]:
+    """A first line holding styleSource alone is the chapter's style, not a shot."""
+    if rows and rows[0].fields is not None and set(rows[0].fields) == {STYLE_SOURCE}:
+        return _with_style(rows[1:], rows[0].fields[STYLE_SOURCE])
+    return rows
+
+
 def parse(data: bytes, kind: str, settings: Settings | None = None) -> list[RawLine]:
     """The lines of a shot list, or a BatchFileError for the whole file (size, encoding, count)."""
     settings = settings or get_settings()
     check_size(len(data), settings)
     text = decode(data)
     if kind == "jsonl":
-        rows = _jsonl_lines(text)
+        rows = _jsonl_style_header(_jsonl_lines(text))
     elif kind == "csv":
         rows = _csv_lines(text)
     else:
