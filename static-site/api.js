@@ -4,6 +4,7 @@ import { apiUrl } from "./config.js";
 
 export const MESSAGES = {
   network: "서버에 연결할 수 없습니다. 인터넷 연결을 확인한 뒤 다시 시도해 주세요.",
+  unauthenticated: "로그인이 필요합니다. 다시 로그인해 주세요.",
   rate_limited: "요청이 많아 잠시 후 다시 시도해 주세요.",
   content_filtered: "요청한 내용이 안전 정책에 걸려 이미지를 만들 수 없습니다. 표현을 바꿔 다시 시도해 주세요.",
   validation: "입력한 내용을 확인해 주세요.",
@@ -44,6 +45,7 @@ export function retryAfterMs(response) {
 
 function fallbackMessage(status, code) {
   if (MESSAGES[code]) return MESSAGES[code];
+  if (status === 401) return MESSAGES.unauthenticated;
   if (status === 429) return MESSAGES.rate_limited;
   if (status === 422) return MESSAGES.content_filtered;
   if (status === 413) return MESSAGES.too_large;
@@ -115,6 +117,12 @@ export function getCatalog() {
 
 export async function startGeneration(payload) {
   const response = await postJson(apiUrl("/api/generations"), payload);
+  return jsonOrThrow(response);
+}
+
+/** POST /api/layers: layers and a PSD from the artist's own image; answers like a generation (202). */
+export async function startLayers(payload) {
+  const response = await postJson(apiUrl("/api/layers"), payload);
   return jsonOrThrow(response);
 }
 

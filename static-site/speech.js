@@ -1,6 +1,8 @@
-// Microphone input: the Azure Speech SDK when /api/speech-token answers (the bundle is loaded only
-// then), otherwise the browser's own speech recognition (ko-KR), otherwise the button stays
-// disabled with the reason shown. One utterance fills the description.
+// Microphone input: the Azure Speech SDK when the server has Speech configured (GET /api/catalog says
+// so in speechService, so an unconfigured server is never asked for a token and no failed request
+// shows in the console) and /api/speech-token answers (the bundle is loaded only then), otherwise the
+// browser's own speech recognition (ko-KR), otherwise the button stays disabled with the reason shown.
+// One utterance fills the description.
 
 import { send } from "./api.js";
 import { SPEECH_LANGUAGE, SPEECH_SDK_URL, SPEECH_WORKLET_URL, apiUrl } from "./config.js";
@@ -49,17 +51,82 @@ function browserRecognizer() {
   return window.SpeechRecognition || window.webkitSpeechRecognition || null;
 }
 
+/** One utterance through the Azure Speech SDK. `session` = {token, onText, say, listening(stop|null)}. */
+async function listenAzure(session) {
+  const { onText, say } = session;
+  const fresh = (await fetchToken()) || session.token;
+  const SDK = await loadSdk();
+  const config = SDK.SpeechConfig.fromAuthorizationToken(fresh.token, fresh.region);
+  config.speechRecognitionLanguage = SPEECH_LANGUAGE;
+  const audio = SDK.AudioConfig.fromDefaultMicrophoneInput();
+  audio.setProperty("MICROPHONE-WorkletSourceUrl", new URL(SPEECH_WORKLET_URL, document.baseURI).href);
+  const recognizer = new SDK.SpeechRecognizer(config, audio);
+  session.listening(() => recognizer.close());
+  say("듣고 있어요… 장면을 말씀해 주세요.", "live");
+  recognizer.recognizeOnceAsync(
+    (result) => {
+      if (result.reason === SDK.ResultReason.RecognizedSpeech && result.text) {
+        onText(result.text);
+        say("음성을 장면 설명에 넣었습니다.", "ok");
+      } else if (result.reason === SDK.ResultReason.NoMatch) {
+        say(ERRORS["no-speech"], "warn");
+      } else {
+        say(ERRORS.generic, "warn");
+      }
+      recognizer.close();
+      session.listening(null);
+    },
+    () => {
+      say(ERRORS.network, "warn");
+      recognizer.close();
+      session.listening(null);
+    },
+  );
+}
+
+/** One utterance through the browser's own SpeechRecognition. */
+function listenBrowser(session, Browser) {
+  const { onText, say } = session;
+  const recognition = new Browser();
+  recognition.lang = SPEECH_LANGUAGE;
+  recognition.interimResults = false;
+  recognition.maxAlternatives = 1;
+  recognition.continuous = false;
+  let heard = false;
+  recognition.addEventListener("result", (event) => {
+    const result = event.results[event.results.length - 1];
+    const text = result && result[0] ? result[0].transcript : "";
+    if (text) {
+      heard = true;
+      onText(text);
+      say("음성을 장면 설명에 넣었습니다.", "ok");
+    }
+  });
+  recognition.addEventListener("error", (event) => {
+    heard = true;
+    say(ERRORS[event.error] || ERRORS.generic, "warn");
+  });
+  recognition.addEventListener("end", () => {
+    if (!heard) say(ERRORS["no-speech"], "warn");
+    session.listening(null);
+  });
+  session.listening(() => recognition.abort());
+  say("듣고 있어요… 장면을 말씀해 주세요.", "live");
+  recognition.start();
+}
+
 /**
  * Wire the microphone button. `onText(text)` receives one recognised utterance;
- * `say(message, kind)` shows a short status next to the button.
+ * `say(message, kind)` shows a short status next to the button. `speechService`: the catalog's
+ * word on whether Azure Speech is configured (undefined from an older server: ask for a token).
  */
-export async function setupMicrophone(button, { onText, say, setListening }) {
+export async function setupMicrophone(button, { onText, say, setListening, speechService }) {
   button.disabled = true;
   if (!window.isSecureContext || !(navigator.mediaDevices || browserRecognizer())) {
     say("마이크는 보안 연결(HTTPS)에서만 쓸 수 있습니다.", "muted");
     return "none";
   }
-  const token = await fetchToken();
+  const token = speechService === false ? null : await fetchToken();
   const Browser = browserRecognizer();
   const mode = token ? "azure" : Browser ? "browser" : "none";
   if (mode === "none") {
@@ -67,96 +134,35 @@ export async function setupMicrophone(button, { onText, say, setListening }) {
     button.title = "이 브라우저는 음성 입력을 지원하지 않습니다";
     return mode;
   }
-
-  let active = null; // {stop()}
-  const stopListening = () => {
-    active = null;
-    setListening(false);
+  let stop = null; // stops the utterance being heard
+  const session = {
+    token, onText, say,
+    listening: (stopper) => {
+      stop = stopper;
+      setListening(Boolean(stopper));
+    },
   };
-
-  async function listenAzure() {
-    const fresh = (await fetchToken()) || token;
-    const SDK = await loadSdk();
-    const config = SDK.SpeechConfig.fromAuthorizationToken(fresh.token, fresh.region);
-    config.speechRecognitionLanguage = SPEECH_LANGUAGE;
-    const audio = SDK.AudioConfig.fromDefaultMicrophoneInput();
-    audio.setProperty("MICROPHONE-WorkletSourceUrl", new URL(SPEECH_WORKLET_URL, document.baseURI).href);
-    const recognizer = new SDK.SpeechRecognizer(config, audio);
-    active = { stop: () => recognizer.close() };
-    setListening(true);
-    say("듣고 있어요… 장면을 말씀해 주세요.", "live");
-    recognizer.recognizeOnceAsync(
-      (result) => {
-        if (result.reason === SDK.ResultReason.RecognizedSpeech && result.text) {
-          onText(result.text);
-          say("음성을 장면 설명에 넣었습니다.", "ok");
-        } else if (result.reason === SDK.ResultReason.NoMatch) {
-          say(ERRORS["no-speech"], "warn");
-        } else {
-          say(ERRORS.generic, "warn");
-        }
-        recognizer.close();
-        stopListening();
-      },
-      () => {
-        say(ERRORS.network, "warn");
-        recognizer.close();
-        stopListening();
-      },
-    );
-  }
-
-  function listenBrowser() {
-    const recognition = new Browser();
-    recognition.lang = SPEECH_LANGUAGE;
-    recognition.interimResults = false;
-    recognition.maxAlternatives = 1;
-    recognition.continuous = false;
-    let heard = false;
-    recognition.addEventListener("result", (event) => {
-      const result = event.results[event.results.length - 1];
-      const text = result && result[0] ? result[0].transcript : "";
-      if (text) {
-        heard = true;
-        onText(text);
-        say("음성을 장면 설명에 넣었습니다.", "ok");
-      }
-    });
-    recognition.addEventListener("error", (event) => {
-      heard = true;
-      say(ERRORS[event.error] || ERRORS.generic, "warn");
-    });
-    recognition.addEventListener("end", () => {
-      if (!heard) say(ERRORS["no-speech"], "warn");
-      stopListening();
-    });
-    active = { stop: () => recognition.abort() };
-    setListening(true);
-    say("듣고 있어요… 장면을 말씀해 주세요.", "live");
-    recognition.start();
-  }
-
   button.disabled = false;
   button.dataset.mode = mode;
   button.addEventListener("click", async () => {
-    if (active) {
-      active.stop();
-      stopListening();
+    if (stop) {
+      stop();
+      session.listening(null);
       return;
     }
     try {
       if (mode === "azure") {
         try {
-          await listenAzure();
+          await listenAzure(session);
         } catch {
           if (!Browser) throw new Error("no fallback");
-          listenBrowser();
+          listenBrowser(session, Browser);
         }
       } else {
-        listenBrowser();
+        listenBrowser(session, Browser);
       }
     } catch {
-      stopListening();
+      session.listening(null);
       say(ERRORS.generic, "warn");
     }
   });

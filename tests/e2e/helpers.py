@@ -1,15 +1,43 @@
-"""Small helpers for the browser tests: test photos, paste/drop events, stage tracking."""
+"""Small helpers for the browser tests: opening the site, test photos, paste/drop events, stage tracking."""
 
 from __future__ import annotations
 
 import base64
 import io
+import re
 
-from PIL import Image, ImageDraw
+from playwright.sync_api import expect
+
+GENERATION_TIMEOUT = 120_000  # ms: a safety stop, the offline generation takes a few seconds
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+# The status URL the starter hands out (the app's own route, not the Durable webhook).
+STATUS_URL = re.compile(r"/api/generations/[0-9A-Za-z-]+(\?.*)?$")
+
+
+def open_site(page):
+    page.goto("/")
+    page.wait_for_selector("html[data-ready]")
+    expect(page.locator("#submit")).to_be_enabled()
+
+
+def choose(page, group: str, label: str):
+    page.locator(f"#{group}-options label.choice", has_text=re.compile(rf"^{re.escape(label)}")).click()
+
+
+def checked_value(page, name: str) -> str:
+    return page.eval_on_selector(f'input[name="{name}"]:checked', "e => e.value")
+
+
+def wait_for_result(page):
+    expect(page.locator("#result-body")).to_be_visible(timeout=GENERATION_TIMEOUT)
+    expect(page.locator("#submit")).to_be_enabled(timeout=GENERATION_TIMEOUT)
 
 
 def photo_bytes(size=(800, 600), fmt="PNG", colour=(90, 140, 170)) -> bytes:
     """A small picture with some structure (sky, ground, a building) so the renderer has edges."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", size, colour)
     draw = ImageDraw.Draw(image)
     w, h = size

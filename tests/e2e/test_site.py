@@ -6,42 +6,30 @@ on a console error or an uncaught page error (see conftest.py)."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from shared.core import catalog
 from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import drop_file, paste_file, photo_bytes, seen_stages, track_stages
+from tests.e2e.helpers import (
+    GENERATION_TIMEOUT,
+    HANGUL,
+    STATUS_URL,
+    checked_value,
+    choose,
+    drop_file,
+    open_site,
+    paste_file,
+    photo_bytes,
+    seen_stages,
+    track_stages,
+    wait_for_result,
+)
 
 pytestmark = pytest.mark.e2e
 
-GENERATION_TIMEOUT = 120_000  # ms: a safety stop, the offline generation takes a few seconds
 STEP_ORDER = [value for value, _, _ in catalog.STEPS]
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-# The status URL the starter hands out (the app's own route, not the Durable webhook).
-STATUS_URL = re.compile(r"/api/generations/[0-9A-Za-z-]+(\?.*)?$")
-
-
-def open_site(page):
-    page.goto("/")
-    page.wait_for_selector("html[data-ready]")
-    expect(page.locator("#submit")).to_be_enabled()
-
-
-def choose(page, group: str, label: str):
-    page.locator(f"#{group}-options label.choice", has_text=re.compile(rf"^{re.escape(label)}")).click()
-
-
-def checked_value(page, name: str) -> str:
-    return page.eval_on_selector(f'input[name="{name}"]:checked', "e => e.value")
-
-
-def wait_for_result(page):
-    expect(page.locator("#result-body")).to_be_visible(timeout=GENERATION_TIMEOUT)
-    expect(page.locator("#submit")).to_be_enabled(timeout=GENERATION_TIMEOUT)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -98,11 +86,13 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
         expect(img).to_have_attribute("src", re.compile(r"/api/assets/outputs/.+\.png$"))
     page.wait_for_function("() => [...document.querySelectorAll('#result-images img')].every(i => i.complete && i.naturalWidth > 0)")
     psd_link = figures.first.get_by_role("link", name="PSD 내려받기")
-    expect(psd_link).to_have_attribute("href", re.compile(r"/api/assets/outputs/.+\.psd\?download=1$"))
+    expect(psd_link).to_have_attribute("href", re.compile(r"/api/assets/outputs/.+\.psd\?download=1&name=.+-1\.psd$"))
     expect(figures.first.get_by_role("link", name="PNG 내려받기")).to_have_attribute(
-        "href", re.compile(r"/api/assets/outputs/.+\.png\?download=1$"))
+        "href", re.compile(r"/api/assets/outputs/.+\.png\?download=1&name=.+-1\.png$"))
     layer_names = page.locator("#layer-list li").all_text_contents()
-    assert set(layer_names) == {"완성", "기본 채색", "명암", "선화"}, layer_names
+    from shared.images.layers import layer_names as stage_layers
+
+    assert set(layer_names) == set(stage_layers("채색 명암")), layer_names  # the stage's own stack
     # The references used, as thumbnails with Korean captions (the session loaded the sample set).
     assert sample_references > 0
     refs = page.locator("#result .result-references figure")
@@ -115,6 +105,11 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
 
     with page.expect_download() as download_info:
         psd_link.click()
+    # saved under the result's title, a tag of the generation and the index: two downloads never collide
+    saved_as = download_info.value.suggested_filename
+    assert saved_as == psd_link.get_attribute("download") and saved_as.endswith("-1.psd"), saved_as
+    second = figures.nth(1).get_by_role("link", name="PSD 내려받기").get_attribute("download")
+    assert second.endswith("-2.psd") and second != saved_as
     target = tmp_path / "result.psd"
     download_info.value.save_as(target)
     psd = PSDImage.open(target)
@@ -122,7 +117,7 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
     assert {layer.name for layer in psd} == set(layer_names)
 
     # Polling: every running answer asked for a pace (Retry-After; that the page keeps to it is
-    # checked under a fake clock in test_polling_honours_retry_after_and_stops_after_the_time_limit),
+    # checked under a fake clock in test_polling_and_paging.py),
     # the final answer did not, and the page stopped polling at the terminal state.
     assert status_requests and status_responses
     *running_answers, final = status_responses
@@ -141,7 +136,8 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
     expect(item).to_be_visible()
     expect(item.locator(".history-meta")).to_contain_text("채색(명암)")
     assert page.locator("#history-list b").count() == 0
-    expect(item.get_by_role("link", name="PSD")).to_have_attribute("href", re.compile(r"^/api/assets/.+\?download=1$"))
+    expect(item.get_by_role("link", name="PSD")).to_have_attribute(
+        "href", re.compile(r"^/api/assets/.+\?download=1&name=.+-1\.psd$"))
     thumb = item.locator("img")
     expect(thumb).to_have_attribute("src", re.compile(r"/api/assets/"))
     page.wait_for_function("(id) => { const i = document.querySelector(`#history-list li[data-instance='${id}'] img`);"
@@ -150,6 +146,7 @@ def test_generate_with_a_photo_then_download_psd_and_find_it_after_reload(page, 
     expect(page.locator("#result-images figure")).to_have_count(2)
     with page.expect_download() as again:
         item.get_by_role("link", name="PNG").click()
+    assert again.value.suggested_filename.endswith("-1.png") and again.value.suggested_filename != "1.png"
     png_path = tmp_path / "again.png"
     again.value.save_as(png_path)
     from PIL import Image
@@ -338,43 +335,6 @@ def test_refusal_and_rate_limit_from_the_model_reach_the_artist_in_korean(browse
         _finish(request, page, context, console, artifacts_dir)
 
 
-def test_microphone_uses_the_speech_sdk_when_a_token_is_offered(page, base_url):
-    """With a token the Azure Speech SDK is chosen and its bundle is served with the site."""
-    page.route("**/api/speech-token", lambda route: route.fulfill(
-        status=200, content_type="application/json", body='{"token": "test-token", "region": "koreacentral"}'))
-    open_site(page)
-    expect(page.locator("#mic")).to_have_attribute("data-mode", "azure")
-    expect(page.locator("#mic")).to_be_enabled()
-    assert page.evaluate("() => typeof window.SpeechSDK") == "undefined"  # loaded only on use
-    bundle = page.request.get(f"{base_url}/vendor/microsoft.cognitiveservices.speech.sdk.bundle-min.js")
-    assert bundle.ok and "javascript" in bundle.headers.get("content-type", "")
-    worklet = page.request.get(f"{base_url}/vendor/speech-processor.js")
-    assert worklet.ok and "registerProcessor" in worklet.text()
-    # The bundle runs under the page's CSP (a violation would be a console error) and offers
-    # what speech.js calls; no recognition is started (there is no Speech service here).
-    api = page.evaluate("""() => new Promise((resolve, reject) => {
-        const script = document.createElement("script");
-        script.src = "vendor/microsoft.cognitiveservices.speech.sdk.bundle-min.js";
-        script.onload = () => {
-            const SDK = window.SpeechSDK;
-            const config = SDK.SpeechConfig.fromAuthorizationToken("test-token", "koreacentral");
-            config.speechRecognitionLanguage = "ko-KR";
-            resolve([typeof SDK.SpeechRecognizer, typeof SDK.AudioConfig.fromDefaultMicrophoneInput,
-                     config.speechRecognitionLanguage]);
-        };
-        script.onerror = () => reject(new Error("bundle not loaded"));
-        document.head.append(script);
-    })""")
-    assert api == ["function", "function", "ko-KR"]
-
-
-def test_microphone_disabled_with_a_reason_when_nothing_can_listen(page):
-    page.add_init_script("delete window.SpeechRecognition; delete window.webkitSpeechRecognition;")
-    open_site(page)
-    expect(page.locator("#mic-status")).to_contain_text("음성 입력을 지원하지 않습니다")
-    expect(page.locator("#mic")).to_be_disabled()
-
-
 def test_form_from_the_catalog_keyboard_and_phone_layout(phone_page, base_url, artifacts_dir):
     from tests.integration.generation.generation_client import GenerationClient
 
@@ -404,7 +364,8 @@ def test_form_from_the_catalog_keyboard_and_phone_layout(phone_page, base_url, a
     page.focus('input[name="category"]:checked')
     page.keyboard.press("ArrowRight")  # keyboard: arrows move between the buttons of a group
     assert checked_value(page, "category") == catalog.CATEGORIES[1].value
-    expect(page.locator("#aspect-options .choice-label")).to_have_text(["정사각", "세로 스트립", "가로"])
+    # the aspects the configured model family can make (offline: the renderer makes every size)
+    expect(page.locator("#aspect-options .choice-label")).to_have_text([a.label for a in catalog.aspects_for("local")])
     assert checked_value(page, "aspect") == catalog.DEFAULT_ASPECT
     expect(page.locator("#variation-options label.choice")).to_have_count(catalog.MAX_VARIATIONS)
 
@@ -457,43 +418,6 @@ def test_form_from_the_catalog_keyboard_and_phone_layout(phone_page, base_url, a
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_polling_honours_retry_after_and_stops_after_the_time_limit(page):
-    """A generation that never ends: the page polls at the pace the server asks and gives up after
-    its time limit with a Korean message, instead of polling forever (time is fast-forwarded)."""
-    polls: list[float] = []
-
-    def never_ends(route):
-        polls.append(time.monotonic())
-        route.fulfill(status=202, content_type="application/json", headers={"Retry-After": "30"},
-                      body='{"runtimeStatus": "Running", "customStatus": {"stage": "generate_image",'
-                           ' "stageLabel": "이미지 생성", "progress": 0.5}}')
-
-    page.clock.install()
-    open_site(page)
-    page.route(STATUS_URL, never_ends)
-    page.fill("#keywords", "끝나지 않는 작업")
-    page.click("#submit")
-    expect(page.locator("#stage-label")).to_have_text("이미지 생성")
-    error = page.locator("#job-error")
-    for _ in range(60):
-        seen = len(polls)
-        page.clock.run_for(30_500)
-        deadline = time.monotonic() + 5
-        while len(polls) == seen and not error.is_visible() and time.monotonic() < deadline:
-            page.wait_for_timeout(20)
-        if error.is_visible():
-            break
-        page.wait_for_timeout(100)  # let the page read the answer and set its next timer
-    expect(error).to_contain_text("너무 오래 걸려")
-    count = len(polls)
-    # Ten minutes at one poll per 30 s (Retry-After): about 20 polls, never one per second.
-    assert 10 <= count <= 22, count
-    page.clock.run_for(300_000)
-    page.wait_for_timeout(300)
-    assert len(polls) == count, "polling went on after the time limit"
-    expect(page.locator("#submit")).to_be_enabled()
-
-
 def test_review_left_unanswered_goes_on_with_the_draft(browser, start_app_host, console, request, artifacts_dir):
     """On a host whose review timeout is short, the page drops the stale review box and shows
     the server's warning with the result."""
@@ -513,29 +437,3 @@ def test_review_left_unanswered_goes_on_with_the_draft(browser, start_app_host, 
         assert warnings and all(HANGUL.search(w) for w in warnings), warnings
     finally:
         _finish(request, page, context, console, artifacts_dir)
-
-
-def test_history_pages_with_more_button(page):
-    """Paging of the history list (answers staged in the browser: 14 items in pages of 12)."""
-    import json
-    from urllib.parse import parse_qs, urlsplit
-
-    def history(route):
-        query = parse_qs(urlsplit(route.request.url).query)
-        number, size = int(query["page"][0]), int(query["pageSize"][0])
-        items = [{"instanceId": f"fake{i:02d}", "createdAt": "2026-11-25T00:00:00Z", "category": "음식",
-                  "stage": "콘티", "keywords": f"항목 {i}", "title": f"항목 {i}", "status": "completed",
-                  "images": []} for i in range(14)]
-        chunk = items[(number - 1) * size: number * size]
-        route.fulfill(status=200, content_type="application/json",
-                      body=json.dumps({"items": chunk, "page": number, "pageSize": size, "total": 14}))
-
-    page.route("**/api/generations?*", history)
-    open_site(page)
-    items = page.locator("#history-list li")
-    expect(items).to_have_count(12)
-    expect(items.first.locator(".history-meta")).to_contain_text("음식 · 콘티")
-    more = page.get_by_role("button", name="더 보기")
-    more.click()
-    expect(items).to_have_count(14)
-    expect(more).to_be_hidden()
