@@ -46,11 +46,11 @@ def photos():
 def offline_results():
     import numpy as np
 
-    from shared.providers.local_renderer import render_local
+    from shared.providers.local_renderer import RenderInputs, render_local
 
     out = []
     for name, prompt, stage in OFFLINE:
-        image = render_local(prompt, SIZE[0], SIZE[1], stage=stage, source_image=None)
+        image = render_local(prompt, SIZE[0], SIZE[1], stage=stage, inputs=RenderInputs())
         out.append((name, np.asarray(image.convert("RGB")), stage))
     return out
 

@@ -19,8 +19,8 @@ from functions.orchestrator.paging import paging
 from functions.retries import INFRA_RETRY
 from shared.db import history
 from shared.generation import job as jobs
-from shared.generation import output, progress, quota, steps
-from shared.generation.activity import error_from_failure
+from shared.generation import output, progress, quota, sources, steps
+from shared.generation.activity import error_from_failure, raise_refusal
 from shared.generation.request import ensure_upload_exists, validate_request
 
 bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
@@ -34,6 +34,7 @@ bp = df.Blueprint(http_auth_level=func.AuthLevel.ANONYMOUS)
 async def start_generation(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     request = validate_request(read_json(req), caller_id(req.headers))
     await asyncio.to_thread(ensure_upload_exists, request.upload_id)
+    await _check_sources(client, request)
     instance_id = uuid.uuid4().hex  # ours, so the quota's place is taken before the instance exists
     await asyncio.to_thread(quota.reserve, request.user_id, instance_id, request.variations)
     try:
@@ -45,6 +46,16 @@ async def start_generation(req: func.HttpRequest, client: df.DurableOrchestratio
     # the extension's system key and are not reachable through Static Web Apps).
     urls = progress.management_urls(progress.request_origin(req.url, req.headers), instance_id)
     return json_response(urls, 202, progress.check_status_headers(urls))
+
+
+async def _check_sources(client: df.DurableOrchestrationClient, request) -> None:
+    """The style/photo sources exist, are the caller's and are images (404/400 before anything starts).
+    An earlier generation's owner: its history row, else the user in its Durable input."""
+    known = {}
+    for instance_id in sources.instance_ids(request):
+        status = await client.get_status(instance_id, show_input=True)
+        known[instance_id] = sources.input_owner(getattr(status, "input_", None))
+    await asyncio.to_thread(sources.check_sources, request, sources.history_owner_or(known))
 
 
 async def _owned_status(req: func.HttpRequest, client: df.DurableOrchestrationClient):
@@ -180,8 +191,10 @@ def _generate(context, run: jobs.Run, instance_id: str, job: jobs.GenerationJob,
                                                             run.draft["prompt"]))
             return output.cancelled_output(instance_id, run)
         run.prompt = prompt
-    generated = yield from _step(context, run, "generate_image",
-                                 jobs.GenerateImage(instance_id, request, run.prompt, run.references))
+    generated = raise_refusal((yield from _step(context, run, "generate_image", jobs.GenerateImage(
+        instance_id, request, run.prompt, run.references), INFRA_RETRY)))
+    for warning in generated.get("warnings") or []:  # an input the image model could not use
+        run.warn(warning)
     images, layer_names = yield from _make_layers(context, run, instance_id, generated["images"])
     context.set_custom_status(run.enter("store_outputs"))
     run.timings["total"] = int((context.current_utc_datetime - started).total_seconds() * 1000)

@@ -52,3 +52,17 @@ def run_step(step: Callable[..., dict], payload) -> dict:
     result = dict(result)
     result["ms"] = round((time.perf_counter() - started) * 1000)
     return result
+
+
+def refusal(error: AppError) -> dict:
+    """A known error answered as the step's result instead of raised: for a step the orchestration
+    retries on infrastructure failures (generate_image), a provider's refusal must not be retried."""
+    return {"refused": {"code": error.code, "message": error.message}}
+
+
+def raise_refusal(result: dict) -> dict:
+    """In the orchestration: the step's result, or its refusal raised as the known error it is."""
+    refused = result.get("refused")
+    if refused:
+        raise StepFailed(AppError(refused["message"], code=refused["code"]))
+    return result

@@ -10,16 +10,17 @@ and the history row is keyed by the instance id.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from shared import references as reference_search
 from shared.core import catalog
 from shared.core.config import get_settings
-from shared.core.errors import AppError
+from shared.core.errors import AppError, ServiceUnavailable
 from shared.core.models import GenerationRequest, Reference
 from shared.db import history
-from shared.generation import output, quota
-from shared.generation.activity import run_step
+from shared.generation import output, quota, sources
+from shared.generation.activity import refusal, run_step
 from shared.generation.job import (
     EmbedQuery,
     GenerateImage,
@@ -32,6 +33,7 @@ from shared.generation.job import (
 )
 from shared.images import layers, psd, uploads
 from shared.providers import registry
+from shared.providers.interfaces import GeneratedImages
 from shared.references import embedding
 from shared.storage import blobs
 from shared.storage.blobs import BlobRef
@@ -39,6 +41,11 @@ from shared.storage.blobs import BlobRef
 log = logging.getLogger(__name__)
 
 REFERENCE_COUNT = 4
+# The generated images are in memory only until written: a storage hiccup is retried here, so the
+# paid model is not called again (the orchestration's infra retry re-runs the whole step).
+WRITE_ATTEMPTS = 4
+WRITE_BACKOFF_SECONDS = 1.0
+MSG_OUTPUTS_MISSING = "만든 파일 일부를 저장소에서 찾을 수 없어 생성을 마치지 못했습니다. 다시 생성해 주세요."
 
 
 def query_text(request: GenerationRequest) -> str:
@@ -46,7 +53,8 @@ def query_text(request: GenerationRequest) -> str:
 
 
 def _upload_bytes(request: GenerationRequest) -> bytes | None:
-    return uploads.load_upload(request.upload_id) if request.upload_id else None
+    """The photo: the artist's upload, or the earlier result the request names (photoSource)."""
+    return sources.photo_bytes(request)
 
 
 def embed_query(job: EmbedQuery) -> dict:
@@ -106,27 +114,54 @@ def output_blob(instance_id: str, index: int, extension: str) -> BlobRef:
     return BlobRef(blobs.OUTPUTS, f"{instance_id}/{index}.{extension}")
 
 
+def _write(ref: BlobRef, data: bytes, content_type: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            blobs.upload(ref.container, ref.name, data, content_type)
+            return
+        except ServiceUnavailable:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            log.warning("writing %s failed (attempt %d), retrying", ref, attempt)
+            sleep(WRITE_BACKOFF_SECONDS * attempt)
+
+
+def _draw(job: GenerateImage, aspect) -> GeneratedImages:
+    """The images from the image model (the paid call), given the photo, the best references (search
+    order) and the style source; its Korean warnings go with them."""
+    request = job.request
+    pngs = registry.image_generator().generate(
+        job.prompt, aspect, request.variations, stage=request.stage, photo=_upload_bytes(request),
+        references=_reference_images(job.references[:get_settings().image_reference_count]),
+        style_image=sources.style_bytes(request))
+    if len(pngs) < request.variations:
+        raise AppError("이미지가 요청한 장수만큼 만들어지지 않았습니다. 다시 시도해 주세요.",
+                       code="upstream_error", status=502)
+    return pngs
+
+
 def generate_image(job: GenerateImage) -> dict:
     """Generate the variations and store each as outputs/<instanceId>/<n>.png. When a previous run of
-    this activity already stored them all, they are reused (no second call to a paid model)."""
-    request = job.request
-    aspect = catalog.aspect(request.aspect)
-    refs = [output_blob(job.instance_id, n, "png") for n in range(1, request.variations + 1)]
+    this activity already stored them all, they are reused (no second call to a paid model). The
+    model's refusal is answered as {"refused": error} (the orchestration retries only what raises)."""
+    aspect = catalog.aspect(job.request.aspect)
+    refs = [output_blob(job.instance_id, n, "png") for n in range(1, job.request.variations + 1)]
     if not all(blobs.exists(ref.container, ref.name) for ref in refs):
-        source = _upload_bytes(request)
-        if source is None and job.references:
-            best = _reference_images(job.references[:1])
-            source = best[0] if best else None
-        pngs = registry.image_generator().generate(job.prompt, aspect, request.variations, stage=request.stage,
-                                                   source_image=source)
-        if len(pngs) < request.variations:
-            raise AppError("이미지가 요청한 장수만큼 만들어지지 않았습니다. 다시 시도해 주세요.",
-                           code="upstream_error", status=502)
+        try:
+            pngs = _draw(job, aspect)
+        except ServiceUnavailable:
+            raise  # storage (the photo or a reference): the infra retry's business
+        except AppError as exc:
+            log.warning("the image model refused: %s (%s)", exc.code, exc.message)
+            return refusal(exc)
         for ref, png in zip(refs, pngs, strict=False):
-            blobs.upload(ref.container, ref.name, png, "image/png")
+            _write(ref, png, "image/png")
+        warnings = list(getattr(pngs, "warnings", []))
+    else:
+        warnings = []  # stored by an earlier run of this activity, whose answer was lost
     images = [StoredImage(index=n, png=ref, width=aspect.width, height=aspect.height)
               for n, ref in enumerate(refs, start=1)]
-    return {"images": [image.to_dict() for image in images]}
+    return {"images": [image.to_dict() for image in images], "warnings": warnings}
 
 
 def make_layers(job: MakeLayers) -> dict:
@@ -151,9 +186,19 @@ def _owner(request: GenerationRequest) -> str:
     return request.user_id or get_settings().local_user_id
 
 
+def _missing_outputs(images: list[StoredImage]) -> list[str]:
+    refs = [ref for image in images for ref in (image.png, image.psd, image.thumbnail)]
+    return [str(ref) for ref in refs if ref is None or not blobs.exists(ref.container, ref.name)]
+
+
 def store_outputs(job: StoreOutputs) -> dict:
     """Record the generation in `generations` (once per instance) and build the orchestration's
-    output with fresh read-only links."""
+    output with fresh read-only links. Every file is checked first: a write that storage acknowledged
+    and then lost must not leave a Completed generation whose links answer 404."""
+    missing = _missing_outputs(job.images)
+    if missing:
+        log.error("generation %s: outputs missing before completion: %s", job.instance_id, missing)
+        raise AppError(MSG_OUTPUTS_MISSING, code="outputs_missing", status=500)
     history.record(
         instance_id=job.instance_id, user_id=_owner(job.request),
         request=job.request.to_dict(), title=job.draft.get("title") or "", prompt=job.prompt,
@@ -162,7 +207,8 @@ def store_outputs(job: StoreOutputs) -> dict:
     )
     quota.release(job.instance_id)
     return {"output": output.build_output(job.instance_id, job.draft, job.prompt, job.references, job.images,
-                                          job.layers, job.timings, job.warnings)}
+                                          job.layers, job.timings, job.warnings,
+                                          style=sources.style_record(job.request))}
 
 
 def record_outcome(job: RecordOutcome) -> dict:

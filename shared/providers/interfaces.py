@@ -29,14 +29,11 @@ class GeneratedImages(list):
 class ImageGenerator(Protocol):
     def generate(self, prompt: str, aspect: Aspect, variations: int, *, stage: str,
                  photo: bytes | None = None, references: Sequence[bytes] = (),
-                 style_image: bytes | None = None, source_image: bytes | None = None) -> GeneratedImages:
+                 style_image: bytes | None = None) -> GeneratedImages:
         """`variations` PNG images of the aspect's exact size.
 
         - `photo`: the artist's photo; the composition is taken from it.
         - `references`: the reference images the search chose, best first; their style, palette and
           Korean details are borrowed (a remote model sees the first IMAGE_REFERENCE_COUNT of them).
         - `style_image`: the chapter's style source (style lock); its palette and look win.
-        - `source_image`: the older single input ("the photo or the best reference"): the local
-          renderer draws from it as from a photo, remote models ignore it. Kept until every caller
-          passes `photo` / `references`.
         A model that cannot take images makes them from the prompt alone and says so in `warnings`."""

@@ -245,8 +245,8 @@ class LocalImageGenerator:
 
     def generate(self, prompt: str, aspect: Aspect, variations: int, *, stage: str,
                  photo: bytes | None = None, references: Sequence[bytes] = (),
-                 style_image: bytes | None = None, source_image: bytes | None = None) -> GeneratedImages:
-        inputs = RenderInputs(photo or source_image, tuple(references), style_image)
+                 style_image: bytes | None = None) -> GeneratedImages:
+        inputs = RenderInputs(photo, tuple(references), style_image)
         return GeneratedImages(
             codec.encode_png(render_local(prompt, aspect.width, aspect.height, stage=stage, inputs=inputs,
                                           variation=i))

@@ -153,7 +153,7 @@ class OpenAIImageGenerator:
 
     def generate(self, prompt: str, aspect: Aspect, variations: int, *, stage: str,
                  photo: bytes | None = None, references: Sequence[bytes] = (),
-                 style_image: bytes | None = None, source_image: bytes | None = None) -> GeneratedImages:
+                 style_image: bytes | None = None) -> GeneratedImages:
         size = family_size(self.family, aspect)
         inputs = edit_inputs(photo, style_image, references, self.settings.image_reference_count,
                              self.family.max_input_images)

@@ -88,3 +88,11 @@ def _readable_stats(data: bytes) -> LabStats | None:
         if exc.status == 503:  # the decoder is busy: not the source's fault
             raise
         return None
+
+
+def stats_distance(a: LabStats, b: LabStats) -> float:
+    """How far two palettes are apart: the Euclidean distances of their CIELAB means and spreads, summed
+    (how the style lock is measured: bench/style_lock.py and its test)."""
+    import math
+
+    return math.dist(a.mean, b.mean) + math.dist(a.std, b.std)

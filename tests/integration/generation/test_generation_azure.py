@@ -54,10 +54,12 @@ def test_generation_with_azure_openai(client, fake):
     (chat,) = fake.requests_for("chat")
     assert chat.flavour == "azure" and chat.deployment == "gpt-4.1"
     assert "비빔밥" in chat.body.decode("utf-8")  # the artist's words reach the prompt writer
-    (images,) = fake.requests_for("images")
+    # references were found: one images edit with them as inputs (test_generation_style_lock: which)
+    assert fake.requests_for("images") == []
+    (images,) = fake.requests_for("edits")
     assert images.deployment == "gpt-image-1"
-    assert images.json["prompt"] == out["prompt"]  # the prompt shown is the prompt used
-    assert images.json["size"] == "1024x1536" and images.json.get("n", 1) == 1
+    assert images.form["prompt"].endswith("Draw: " + out["prompt"])  # the prompt shown is the prompt used
+    assert images.form["size"] == "1024x1536" and images.form.get("n", "1") == "1"
 
     (image,) = out["images"]
     assert (image["width"], image["height"]) == (1024, 1536)
@@ -67,29 +69,29 @@ def test_generation_with_azure_openai(client, fake):
 
 
 def test_a_rate_limit_then_success(client, fake):
-    fake.rate_limit_next(1, retry_after=1, api="images")
+    fake.rate_limit_next(1, retry_after=1, api="edits")
     status = client.run({**REQUEST, "aspect": "square", "variations": 2})
     assert status["runtimeStatus"] == "Completed", status
-    assert _answers(fake, "images")[:2] == [429, 200]
+    assert _answers(fake, "edits")[:2] == [429, 200]
     assert len(status["output"]["images"]) == 2
 
 
 def test_a_server_error_then_success(client, fake):
-    fake.server_error_next(1, status=500, api="images")
+    fake.server_error_next(1, status=500, api="edits")
     status = client.run({**REQUEST, "aspect": "landscape"})
     assert status["runtimeStatus"] == "Completed", status
-    assert _answers(fake, "images") == [500, 200]
+    assert _answers(fake, "edits") == [500, 200]
     assert (status["output"]["images"][0]["width"], status["output"]["images"][0]["height"]) == (1536, 1024)
 
 
 def test_a_rate_limit_that_outlasts_the_retries_fails_honestly(client, fake, azure_host):
     retries = int(azure_host.env["PROVIDER_MAX_RETRIES"])
-    fake.rate_limit_next(retries + 5, retry_after=0.2, api="images")
+    fake.rate_limit_next(retries + 5, retry_after=0.2, api="edits")
     status = client.run(REQUEST)
     assert status["runtimeStatus"] == "Failed", status
     error = status["customStatus"]["error"]
     assert error["code"] == "rate_limited" and HANGUL.search(error["message"])
-    answers = _answers(fake, "images")
+    answers = _answers(fake, "edits")
     assert answers == [429] * (retries + 1)  # the first try and every retry the setting allows, then gave up
 
 
@@ -113,10 +115,10 @@ def _history(client: GenerationClient, headers: dict) -> list[dict]:
 
 def test_an_image_content_filter_fails_with_a_korean_message(client, fake):
     artist = principal(f"refused-{uuid.uuid4().hex[:8]}")
-    fake.content_filter_next(1, api="images")
+    fake.content_filter_next(1, api="edits")
     status = client.run(REQUEST, headers=artist)
     _assert_refused(status)
-    assert _answers(fake, "images") == [400]  # a refusal is never retried
+    assert _answers(fake, "edits") == [400]  # a refusal is never retried
 
     # Nothing lost: the history shows the job, that it failed, and why, in Korean.
     (item,) = _history(client, artist)
@@ -130,20 +132,20 @@ def test_a_filtered_completion_fails_before_any_image(client, fake):
     fake.completion_filter_next(1)
     status = client.run(REQUEST)
     _assert_refused(status)
-    assert fake.requests_for("images") == []
+    assert fake.requests_for("images") == [] and fake.requests_for("edits") == []
 
 
 def test_the_edited_review_prompt_reaches_the_image_model(client, fake):
     started = client.start({**REQUEST, "review": True})
     waiting = client.wait(started, until=awaiting_approval)
     draft = waiting["customStatus"]["draft"]["prompt"]
-    assert fake.requests_for("images") == []  # nothing is drawn before the artist answers
+    assert fake.requests_for("edits") == []  # nothing is drawn before the artist answers
     edited = draft + " EDITED BY THE ARTIST: add steam rising from the bowl"
     assert client.approve(started, {"prompt": edited}).status_code == 202
     status = client.wait(started)
     assert status["runtimeStatus"] == "Completed", status
     assert status["output"]["prompt"] == edited
-    assert [r.json["prompt"] for r in fake.requests_for("images")] == [edited]
+    assert [r.form["prompt"].partition("Draw: ")[2] for r in fake.requests_for("edits")] == [edited]
 
 
 def test_review_timeout_with_the_cancel_outcome(start_app_host, fake):
@@ -156,7 +158,7 @@ def test_review_timeout_with_the_cancel_outcome(start_app_host, fake):
     assert out["cancelled"] is True and out["instanceId"] == status["instanceId"]
     assert out["draft"]["prompt"] and "images" not in out
     assert status["customStatus"]["stage"] == "cancelled"
-    assert fake.requests_for("images") == []  # nothing was generated
+    assert fake.requests_for("images") == [] and fake.requests_for("edits") == []  # nothing was generated
     (item,) = [i for i in _history(client, {}) if i["instanceId"] == status["instanceId"]]
     assert item["status"] == "cancelled" and item["images"] == []
     assert item["error"] == {"code": "cancelled", "message": "프롬프트 확인 시간이 지나 생성을 취소했습니다."}

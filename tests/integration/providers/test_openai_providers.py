@@ -306,7 +306,7 @@ def test_gpt_image_sizes_per_aspect(server, aspect_value, size):
     aspect = catalog.aspect(aspect_value)
     generator = OpenAIImageGenerator(azure_settings(server, image_quality="high"), "azure_openai",
                                      sleep=Sleeps())
-    images = generator.generate("a quiet hanok alley", aspect, 2, stage="배경", source_image=None)
+    images = generator.generate("a quiet hanok alley", aspect, 2, stage="배경")
     (sent,) = server.requests_for("images")
     assert sent.path == "/openai/deployments/gpt-image-1/images/generations"
     body = sent.json
@@ -321,7 +321,7 @@ def test_gpt_image_sizes_per_aspect(server, aspect_value, size):
                                            ("standard", "medium")])
 def test_gpt_image_quality_mapping(server, setting, sent):
     generator = OpenAIImageGenerator(openai_settings(server, image_quality=setting), "openai", sleep=Sleeps())
-    generator.generate("x", catalog.aspect("square"), 1, stage="배경", source_image=None)
+    generator.generate("x", catalog.aspect("square"), 1, stage="배경")
     body = server.requests_for("images")[0].json
     assert body["quality"] == sent and body["model"] == "gpt-image-1"
 
@@ -331,7 +331,7 @@ def test_dalle3_shape_one_call_per_variation_and_fitted_to_aspect(server):
     settings = azure_settings(server, image_model_family="dall-e-3", azure_openai_image_deployment="dall-e-3",
                               image_quality="high")
     generator = OpenAIImageGenerator(settings, "azure_openai", sleep=Sleeps())
-    images = generator.generate("a rainy market street", aspect, 3, stage="스케치", source_image=None)
+    images = generator.generate("a rainy market street", aspect, 3, stage="스케치")
     sent = server.requests_for("images")
     assert len(sent) == 3
     for request in sent:
@@ -347,7 +347,7 @@ def test_dalle3_style_vivid_for_finished_stages(server):
     settings = openai_settings(server, image_model_family="dall-e-3", openai_image_model="dall-e-3",
                                image_quality="medium")
     generator = OpenAIImageGenerator(settings, "openai", sleep=Sleeps())
-    generator.generate("x", catalog.aspect("landscape"), 1, stage="배경", source_image=None)
+    generator.generate("x", catalog.aspect("landscape"), 1, stage="배경")
     body = server.requests_for("images")[0].json
     assert body["style"] == "vivid" and body["quality"] == "standard" and body["size"] == "1792x1024"
 
@@ -356,14 +356,14 @@ def test_image_429_then_success_and_content_filter_not_retried(server):
     sleeps = Sleeps()
     generator = OpenAIImageGenerator(azure_settings(server), "azure_openai", sleep=sleeps)
     server.rate_limit_next(1, retry_after=3, api="images")
-    images = generator.generate("x", catalog.aspect("square"), 1, stage="배경", source_image=None)
+    images = generator.generate("x", catalog.aspect("square"), 1, stage="배경")
     assert len(images) == 1 and sleeps == [3.0]
 
     server.reset()
     sleeps.clear()
     server.content_filter_next(1, api="images")
     with pytest.raises(ContentFiltered):
-        generator.generate("x", catalog.aspect("square"), 1, stage="배경", source_image=None)
+        generator.generate("x", catalog.aspect("square"), 1, stage="배경")
     assert len(server.requests) == 1 and sleeps == []
 
 
@@ -373,7 +373,7 @@ def test_image_repeated_503_gives_upstream_error(server):
                                      sleep=sleeps)
     server.server_error_next(10, status=503, api="images")
     with pytest.raises(UpstreamError):
-        generator.generate("x", catalog.aspect("square"), 1, stage="배경", source_image=None)
+        generator.generate("x", catalog.aspect("square"), 1, stage="배경")
     assert len(server.requests) == 4 and len(sleeps) == 3
     for attempt, slept in enumerate(sleeps):  # base 1 s doubling, jittered into [half, full]
         assert 0.5 * 2 ** attempt <= slept <= 2 ** attempt
@@ -384,7 +384,7 @@ def test_openai_image_moderation_block_is_content_filtered(server):
     generator = OpenAIImageGenerator(openai_settings(server), "openai", sleep=sleeps)
     server.content_filter_next(1, api="images")
     with pytest.raises(ContentFiltered) as info:
-        generator.generate("x", catalog.aspect("square"), 2, stage="배경", source_image=None)
+        generator.generate("x", catalog.aspect("square"), 2, stage="배경")
     (sent,) = server.requests
     assert sent.answered == 400 and sent.path == "/v1/images/generations"
     assert sleeps == [] and info.value.status == 422

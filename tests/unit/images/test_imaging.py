@@ -270,6 +270,6 @@ def test_uploads_references_and_generated_images_share_the_budget(monkeypatch):
         codec.fit_png(big, 1024, 1536)  # what an image model answered
     assert generated.value.code == "image_too_many_pixels"
     with pytest.raises(ValidationError) as source:
-        LocalImageGenerator().generate("x", catalog.aspect("square"), 1, stage="배경", source_image=big)
+        LocalImageGenerator().generate("x", catalog.aspect("square"), 1, stage="배경", photo=big)
     assert source.value.code == "bad_source_image"
     assert imaging.normalize_upload(_flat_png(200, 200)).width == 200  # small images still pass

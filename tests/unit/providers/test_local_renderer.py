@@ -40,7 +40,7 @@ def photo(kind: str = "dusk", size=(900, 640)) -> bytes:
 def render(stage: str, aspect: str = "portrait", variations: int = 1, source: str | None = "dusk",
            prompt: str = PROMPT) -> tuple[bytes, ...]:
     return tuple(LocalImageGenerator().generate(prompt, catalog.aspect(aspect), variations, stage=stage,
-                                                source_image=photo(source) if source else None))
+                                                photo=photo(source) if source else None))
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -58,12 +58,12 @@ def test_exact_size_for_each_aspect_with_and_without_a_source(aspect):
 
 def test_deterministic_for_the_same_inputs():
     first = LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 2, stage="채색 명암",
-                                           source_image=photo())
+                                           photo=photo())
     again = LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 2, stage="채색 명암",
-                                           source_image=photo())
+                                           photo=photo())
     assert first == again
     procedural = LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 1, stage="배경",
-                                                source_image=None)
+                                                photo=None)
     assert procedural == list(render("배경", "square", 1, None))
 
 
@@ -124,7 +124,7 @@ def test_procedural_scene_follows_the_prompt():
 def test_unreadable_source_is_a_korean_validation_error():
     with pytest.raises(ValidationError) as info:
         LocalImageGenerator().generate(PROMPT, catalog.aspect("square"), 1, stage="배경",
-                                       source_image=b"not an image at all")
+                                       photo=b"not an image at all")
     assert info.value.code == "bad_source_image" and "이미지" in info.value.message
 
 
@@ -201,10 +201,3 @@ def test_without_a_photo_the_best_reference_is_the_composition_and_grey_stages_s
     conti = pixels(generator.generate(PROMPT, catalog.aspect("square"), 1, stage="콘티", photo=photo(),
                                       style_image=STYLE_SOURCE)[0])
     assert (conti[..., 0] == conti[..., 1]).all() and (conti[..., 1] == conti[..., 2]).all()
-
-
-def test_the_older_single_source_input_is_drawn_as_the_photo():
-    generator = LocalImageGenerator()
-    old = generator.generate(PROMPT, catalog.aspect("square"), 1, stage="배경", source_image=photo())
-    new = generator.generate(PROMPT, catalog.aspect("square"), 1, stage="배경", photo=photo())
-    assert old == new and old.warnings == []
