@@ -71,9 +71,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "Retry-After": {"schema": {"type": "integer"}, "description": "seconds between polls"},
                 },
             },
-            "400": _error("validation_error (details.field names the field) or malformed_json"),
+            "400": _error("validation_error (details.field names the field), malformed_json, "
+                          "unsupported_aspect (the configured model cannot make it), "
+                          "style_source_not_image / photo_source_not_image"),
             "401": _error("unauthenticated: unreadable x-ms-client-principal"),
-            "404": _error("upload_not_found: uploadId names no stored upload"),
+            "404": _error("upload_not_found: uploadId names no stored upload; style_source_not_found / "
+                          "photo_source_not_found: no such image, or not the caller's"),
         },
     ),
     Endpoint(
@@ -258,12 +261,20 @@ def _schemas() -> dict:
             "description": {"type": "string", "maxLength": catalog.MAX_DESCRIPTION_CHARS},
             "uploadId": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$",
                          "description": "id answered by POST /api/uploads"},
-            "aspect": {"type": "string", "enum": _enum(catalog.ASPECTS), "default": catalog.DEFAULT_ASPECT},
+            "aspect": {"type": "string", "enum": _enum(catalog.ASPECTS), "default": catalog.DEFAULT_ASPECT,
+                       "description": "one of GET /api/catalog's aspects (those the configured image model "
+                                      "makes); another is 400 unsupported_aspect"},
             "variations": {"type": "integer", "minimum": 1, "maximum": catalog.MAX_VARIATIONS, "default": 1},
             "review": {"type": "boolean", "default": False,
                        "description": "pause for the artist to approve or edit the prompt"},
             "prompt": {"type": ["string", "null"], "maxLength": MAX_PROMPT_CHARS,
                        "description": "a ready English prompt: skips prompt writing (and review)"},
+            "styleSource": {**output.STYLE_SOURCE_SCHEMA,
+                            "description": "chapter style lock: an upload or an earlier generation's image "
+                                           "(the caller's), given to the image model with every image"},
+            "photoSource": {**output.STYLE_SOURCE_SCHEMA["oneOf"][1],
+                            "description": "an earlier generation's image (the caller's) as the photo, "
+                                           "instead of uploadId (both: 400)"},
         }},
         "CheckStatus": {
             "description": "the Durable check-status fields, on this app's routes and the caller's origin",
