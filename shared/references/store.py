@@ -6,7 +6,7 @@ search() ranks candidates from up to four lists and fuses them by reciprocal ran
   - the artist's photo embedding against the reference images (when a photo is given),
   - tag and caption text match (exact tags first, then words found in caption/tags, then trigrams),
   - Korean lemma match (shared.references.korean: 궁궐에서 → 궁궐, N서울타워 → 남산타워, 설경 → 눈 + 겨울)
-    on the GIN-indexed lemmas column (migration 0005), each query lemma weighted by what it says.
+    on the GIN-indexed reference_lemmas table (migration 0006), each query lemma weighted by what it says.
 Each vector list is an HNSW cosine scan filtered by category/stage; pgvector's iterative index scan
 keeps reading the graph until enough rows pass the filter. Connections come from shared.db's pool.
 """
@@ -27,6 +27,7 @@ from shared.core.models import Reference
 log = logging.getLogger(__name__)
 
 TABLE = "reference_images"
+LEMMAS_TABLE = "reference_lemmas"  # id, category, stage, lemmas, version: narrow, so a match reads little
 RRF_K = 60  # the usual RRF constant: damps the difference between the very top ranks
 MAX_K = 50
 DEFAULT_K = 6
@@ -184,7 +185,7 @@ def known_lemmas(conn) -> frozenset[str]:
     database = (conn.info.host, conn.info.port, conn.info.dbname)
     read_at, words = _known_lemmas.get(database, (0.0, frozenset()))
     if time.monotonic() - read_at > KNOWN_LEMMAS_TTL_SECONDS or not words:
-        rows = conn.execute(f"SELECT DISTINCT unnest(lemmas) FROM {TABLE}").fetchall()
+        rows = conn.execute(f"SELECT DISTINCT unnest(lemmas) FROM {LEMMAS_TABLE}").fetchall()
         words = frozenset(row[0] for row in rows)
         _known_lemmas[database] = (time.monotonic(), words)
     return words
@@ -195,7 +196,7 @@ def _lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> lis
     the others, each group by the summed weight of the lemmas shared; among equal scores the reference
     with fewer lemmas is more about what was asked. The subject group usually fills the list on its
     own, so the cue words (밤, 겨울: a fifth of the library each) rarely widen the scan."""
-    from shared.references.korean import SUBJECT_WEIGHT, query_lemmas
+    from shared.references.korean import CUE_WEIGHT, SUBJECT_WEIGHT, query_lemmas
 
     query = query_lemmas(text, known_lemmas(conn))
     if not query:
@@ -203,12 +204,14 @@ def _lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> lis
     words = {f"w{i}": word for i, word in enumerate(query.words)}
     score = " + ".join(f"(CASE WHEN %({key})s = ANY(lemmas) THEN {float(weight)} ELSE 0 END)"
                        for key, weight in zip(words, query.weights, strict=True))
-    subjects = [word for word, weight in zip(query.words, query.weights, strict=True) if weight >= SUBJECT_WEIGHT]
+    weighted = list(zip(query.words, query.weights, strict=True))
+    subjects = [word for word, weight in weighted if weight >= SUBJECT_WEIGHT]
+    said = [word for word, weight in weighted if weight >= CUE_WEIGHT] or list(query.words)  # not only implied
     found: list[int] = []
-    for must, exclude in ((subjects, []), (list(query.words), subjects)):
+    for must, exclude in ((subjects, []), (said, subjects)):
         if not must or len(found) >= limit:
             continue
-        sql = (f"SELECT id FROM {TABLE} WHERE {where} AND lemmas && %(must)s::text[]"
+        sql = (f"SELECT id FROM {LEMMAS_TABLE} WHERE {where} AND lemmas && %(must)s::text[]"
                f" AND NOT lemmas && %(exclude)s::text[]"
                f" ORDER BY {score} DESC, cardinality(lemmas), id LIMIT %(limit)s")
         rows = conn.execute(sql, {**params, **words, "must": must, "exclude": exclude,
@@ -307,9 +310,9 @@ class NewReference:
 
 
 INSERT_COLUMNS = ("category", "stage", "tags", "caption", "blob_name", "thumbnail_blob", "sha256", "source",
-                  "license", "width", "height", "image_embedding", "caption_embedding", "lemmas", "lemmas_version")
+                  "license", "width", "height", "image_embedding", "caption_embedding")
 _COPY_TYPES = ["text", "text", "text[]", "text", "text", "text", "text", "text", "text", "int4", "int4",
-               "vector", "vector", "text[]", "int4"]
+               "vector", "vector"]
 
 
 def insert_batch(conn, rows: Sequence[NewReference]) -> set[str]:
@@ -317,54 +320,67 @@ def insert_batch(conn, rows: Sequence[NewReference]) -> set[str]:
 
     COPY goes into a temporary staging table and moves over with ON CONFLICT DO NOTHING: a plain COPY
     into the table would fail the whole batch on one duplicate, and an interrupted batch leaves nothing
-    behind (the transaction rolls back), so a rerun loads each row exactly once. Returns the sha256 of
-    the rows inserted.
+    behind (the transaction rolls back), so a rerun loads each row exactly once. The Korean lemmas of
+    each inserted row go into reference_lemmas in the same transaction. Returns the sha256 of the rows
+    inserted.
     """
-    from shared.references import korean
-
     if not rows:
         return set()
     columns = ", ".join(INSERT_COLUMNS)
-    version = korean.lemmas_version()
     with conn.transaction():
         conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS reference_staging_v2 ("
+            "CREATE TEMP TABLE IF NOT EXISTS reference_staging ("
             " category text, stage text, tags text[], caption text, blob_name text, thumbnail_blob text,"
             " sha256 text, source text, license text, width integer, height integer,"
-            " image_embedding vector(512), caption_embedding vector(512), lemmas text[], lemmas_version integer)"
-            " ON COMMIT DELETE ROWS")
+            " image_embedding vector(512), caption_embedding vector(512)) ON COMMIT DELETE ROWS")
         with conn.cursor() as cur:
-            with cur.copy(f"COPY reference_staging_v2 ({columns}) FROM STDIN WITH (FORMAT BINARY)") as copy:
+            with cur.copy(f"COPY reference_staging ({columns}) FROM STDIN WITH (FORMAT BINARY)") as copy:
                 copy.set_types(_COPY_TYPES)
                 for row in rows:
-                    copy.write_row([*(getattr(row, name) for name in INSERT_COLUMNS[:-2]),
-                                    korean.document_lemmas(row.caption, row.tags), version])
+                    copy.write_row([getattr(row, name) for name in INSERT_COLUMNS])
             inserted = cur.execute(
-                f"INSERT INTO {TABLE} ({columns}) SELECT DISTINCT ON (sha256) {columns} FROM reference_staging_v2"
-                f" ORDER BY sha256 ON CONFLICT (sha256) DO NOTHING RETURNING sha256").fetchall()
-    return {row[0] for row in inserted}
+                f"INSERT INTO {TABLE} ({columns}) SELECT DISTINCT ON (sha256) {columns} FROM reference_staging"
+                f" ORDER BY sha256 ON CONFLICT (sha256) DO NOTHING RETURNING id, sha256").fetchall()
+        by_sha = {row.sha256: row for row in rows}
+        _store_lemmas(conn, [(ref_id, by_sha[sha].category, by_sha[sha].stage, by_sha[sha].caption, by_sha[sha].tags)
+                             for ref_id, sha in inserted])
+    return {sha for _, sha in inserted}
+
+
+def _store_lemmas(conn, refs: Sequence[tuple]) -> None:
+    """(id, category, stage, caption, tags) → their reference_lemmas rows, computed now (upsert)."""
+    from shared.references import korean
+
+    if not refs:
+        return
+    version = korean.lemmas_version()
+    conn.execute(
+        f"INSERT INTO {LEMMAS_TABLE} (id, category, stage, lemmas, version)"
+        f" SELECT u.id, u.category, u.stage, ARRAY(SELECT jsonb_array_elements_text(u.lemmas)), %s"
+        f" FROM jsonb_to_recordset(%s::jsonb) AS u(id bigint, category text, stage text, lemmas jsonb)"
+        f" ON CONFLICT (id) DO UPDATE SET lemmas = EXCLUDED.lemmas, version = EXCLUDED.version",
+        (version, json.dumps([{"id": ref_id, "category": category, "stage": stage,
+                               "lemmas": korean.document_lemmas(caption, list(tags or []))}
+                              for ref_id, category, stage, caption, tags in refs], ensure_ascii=False)))
 
 
 def refresh_lemmas(conn, batch_size: int = 500) -> int:
-    """Recompute the lemmas of rows stored before the lemmas column, or under other concept tables
-    (lemmas_version differs). Returns how many rows were updated."""
+    """Compute the lemmas of references that have none (stored before migration 0006 or loaded
+    around insert_batch) or whose lemmas come from other concept tables. Returns how many."""
     from shared.references import korean
 
     version = korean.lemmas_version()
     updated = 0
     while True:
         with conn.transaction():
-            rows = conn.execute(f"SELECT id, caption, tags FROM {TABLE} WHERE lemmas_version <> %s ORDER BY id"
-                                f" LIMIT %s FOR UPDATE SKIP LOCKED", (version, batch_size)).fetchall()
-            if not rows:
+            refs = conn.execute(
+                f"SELECT r.id, r.category, r.stage, r.caption, r.tags FROM {TABLE} AS r"
+                f" LEFT JOIN {LEMMAS_TABLE} AS l ON l.id = r.id WHERE l.id IS NULL OR l.version <> %s"
+                f" ORDER BY r.id LIMIT %s FOR UPDATE OF r SKIP LOCKED", (version, batch_size)).fetchall()
+            if not refs:
                 return updated
-            conn.execute(
-                f"UPDATE {TABLE} AS r SET lemmas = ARRAY(SELECT jsonb_array_elements_text(u.lemmas)),"
-                f" lemmas_version = %s FROM jsonb_to_recordset(%s::jsonb) AS u(id bigint, lemmas jsonb)"
-                f" WHERE r.id = u.id",
-                (version, json.dumps([{"id": ref_id, "lemmas": korean.document_lemmas(caption, list(tags))}
-                                      for ref_id, caption, tags in rows], ensure_ascii=False)))
-            updated += len(rows)
+            _store_lemmas(conn, refs)
+            updated += len(refs)
 
 
 def existing_sha256(conn, digests: Sequence[str]) -> set[str]:

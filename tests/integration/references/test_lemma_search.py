@@ -1,4 +1,4 @@
-"""Korean lemma search on real PostgreSQL: the lemmas column and its GIN index (migration 0005), the
+"""Korean lemma search on real PostgreSQL: the reference_lemmas table and its GIN index (0005/0006), the
 lemma list's ranking, recomputing stale lemmas, and the search API's answers to bad queries."""
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ def test_lemmas_are_stored_with_an_index(lemma_env, library):
     import psycopg
 
     with psycopg.connect(lemma_env) as conn:
-        lemmas = dict(conn.execute("SELECT caption, lemmas FROM reference_images").fetchall())
-        index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'reference_images_lemmas'").fetchone()
+        lemmas = dict(conn.execute("SELECT r.caption, l.lemmas FROM reference_images AS r"
+                                   " JOIN reference_lemmas AS l ON l.id = r.id").fetchall())
+        index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'reference_lemmas_lemmas'").fetchone()
     assert {"눈", "겨울", "밤", "경복궁", "궁궐", "기와", "지붕"} <= set(lemmas[LIBRARY[1][1]])
     assert "남산타워" in lemmas[LIBRARY[4][1]]  # N서울타워 in the caption, canonical in the lemmas
     assert index and "gin" in index[0].lower()
@@ -118,14 +119,25 @@ def test_stale_lemmas_are_recomputed(lemma_env, library):
     from shared.references.store import refresh_lemmas
 
     with psycopg.connect(lemma_env, autocommit=True) as conn:
-        conn.execute("UPDATE reference_images SET lemmas = '{}', lemmas_version = 0 WHERE caption = %s",
-                     (LIBRARY[0][1],))
-        assert refresh_lemmas(conn) == 1
+        ids = [conn.execute("SELECT id FROM reference_images WHERE caption = %s", (LIBRARY[i][1],)).fetchone()[0]
+               for i in (0, 1)]
+        conn.execute("UPDATE reference_lemmas SET lemmas = '{}', version = 0 WHERE id = %s", (ids[0],))  # stale
+        conn.execute("DELETE FROM reference_lemmas WHERE id = %s", (ids[1],))  # never computed
+        assert refresh_lemmas(conn) == 2
         assert refresh_lemmas(conn) == 0
-        stored, version = conn.execute("SELECT lemmas, lemmas_version FROM reference_images WHERE caption = %s",
-                                       (LIBRARY[0][1],)).fetchone()
-    assert stored == korean.document_lemmas(LIBRARY[0][1], LIBRARY[0][2])
-    assert version == korean.lemmas_version()
+        stored = dict(conn.execute("SELECT id, lemmas FROM reference_lemmas WHERE id = ANY(%s)", (ids,)).fetchall())
+        versions = {row[0] for row in conn.execute("SELECT version FROM reference_lemmas")}
+    assert [stored[ids[i]] for i in (0, 1)] == [korean.document_lemmas(*LIBRARY[i][1:]) for i in (0, 1)]
+    assert versions == {korean.lemmas_version()}
+
+
+def test_deleting_a_reference_deletes_its_lemmas(lemma_env, library):
+    import psycopg
+
+    with psycopg.connect(lemma_env) as conn, conn.transaction(force_rollback=True):
+        ref_id = conn.execute("SELECT id FROM reference_images ORDER BY id LIMIT 1").fetchone()[0]
+        conn.execute("DELETE FROM reference_images WHERE id = %s", (ref_id,))
+        assert conn.execute("SELECT count(*) FROM reference_lemmas WHERE id = %s", (ref_id,)).fetchone()[0] == 0
 
 
 def _search_api(**params):

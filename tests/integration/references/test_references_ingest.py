@@ -53,7 +53,7 @@ def ingest_env(app_env, embedding_env, refs_url, monkeypatch):
     use_database(refs_url, monkeypatch)
     storage.reset()
     with psycopg.connect(refs_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE reference_images")
+        conn.execute("TRUNCATE reference_images CASCADE")  # and the reference_lemmas rows that point at them
     yield {**app_env, "POSTGRES_URL": refs_url, "EMBEDDING_MODEL_DIR": str(embedding_env),
            "EMBEDDING_PRECISION": "fp32"}
     storage.reset()
