@@ -80,6 +80,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         },
     ),
     Endpoint(
+        "post", "layers", "startLayers", "Layers and a PSD from the artist's own image (orchestration layer_image)",
+        "generations",
+        description=(
+            "uploadId names an image stored by POST /api/uploads (a photo, or a picture made elsewhere); it is "
+            "layered unchanged. The answer and the progress are a generation's: poll statusQueryGetUri "
+            "(GET /api/generations/{instanceId}); when Completed, output is a GenerationOutput with one image "
+            "(png, psd, thumbnail), no prompt and no references. A failed job leaves nothing under outputs/."
+        ),
+        request_body={"required": True, "content": {"application/json": {"schema": _ref("LayersRequest")}}},
+        responses={
+            "202": {**_json(_ref("CheckStatus"), "Started; the Durable check-status payload"),
+                    "headers": {"Location": {"schema": {"type": "string"}, "description": "statusQueryGetUri"}}},
+            "400": _error("validation_error (details.field: uploadId, lineWeight or detail), malformed_json"),
+            "401": _error("unauthenticated"),
+            "404": _error("upload_not_found: uploadId names no stored upload"),
+        },
+    ),
+    Endpoint(
         "get", "generations", "listGenerations", "The caller's generations (completed, failed, cancelled), newest first",
         "generations",
         description="The caller is the principal of Azure's built-in authentication (x-ms-client-principal); "
@@ -357,10 +375,21 @@ def _schemas() -> dict:
             "defaultAspect": {"type": "string"}, "defaultStage": {"type": "string"},
             "maxVariations": {"type": "integer"}, "maxKeywordsChars": {"type": "integer"},
             "maxUploadBytes": {"type": "integer"},
+            "speechService": {"type": "boolean", "description": "whether Azure Speech is configured"},
             "maxDescriptionChars": {"type": "integer"},
             "steps": {"type": "array", "items": {"type": "object", "properties": {
                 "value": {"type": "string"}, "label": {"type": "string"}, "progress": {"type": "number"}}}},
+            "lineWeights": {"type": "array", "items": {"type": "object", "properties": {
+                "value": {"type": "string"}, "label": {"type": "string"}}}},
+            "details": {"type": "array", "items": {"type": "object", "properties": {
+                "value": {"type": "string"}, "label": {"type": "string"}}}},
         }},
+        "LayersRequest": {"type": "object", "required": ["uploadId"], "properties": {
+            "uploadId": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "from POST /api/uploads"},
+            "lineWeight": {"type": "string", "enum": list(catalog.LINE_WEIGHT_LABELS),
+                           "default": catalog.DEFAULT_LAYER_OPTION, "description": "선화 굵기: 가는 선 / 보통 / 굵은 선"},
+            "detail": {"type": "string", "enum": list(catalog.DETAIL_LABELS), "default": catalog.DEFAULT_LAYER_OPTION,
+                       "description": "how many regions and lines: 낮음 / 보통 / 높음"}}},
         "Upload": {"type": "object", "required": ["id", "width", "height", "url", "assetUrl"], "properties": {
             "id": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"},
             "url": {"type": "string"}, "assetUrl": {"type": "string"}}},

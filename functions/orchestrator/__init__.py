@@ -61,7 +61,7 @@ async def _check_sources(client: df.DurableOrchestrationClient, request) -> None
 async def _owned_status(req: func.HttpRequest, client: df.DurableOrchestrationClient):
     instance_id = req.route_params["instanceId"]
     status = await client.get_status(instance_id, show_input=True)
-    return instance_id, progress.owned(status, caller_id(req.headers), jobs.ORCHESTRATION)
+    return instance_id, progress.owned(status, caller_id(req.headers), jobs.ARTIST_ORCHESTRATIONS)
 
 
 @bp.route(route="generations/{instanceId}", methods=["GET"])
@@ -71,7 +71,7 @@ async def get_generation(req: func.HttpRequest, client: df.DurableOrchestrationC
     instance_id = req.route_params["instanceId"]
     status = await client.get_status(instance_id, show_input=True)
     url = progress.management_urls(progress.request_origin(req.url, req.headers), instance_id)["statusQueryGetUri"]
-    code, body, headers = progress.status_answer(status, caller_id(req.headers), jobs.ORCHESTRATION, url)
+    code, body, headers = progress.status_answer(status, caller_id(req.headers), jobs.ARTIST_ORCHESTRATIONS, url)
     return json_response(body, code, headers)
 
 
@@ -162,12 +162,12 @@ def _review(context, run: jobs.Run, review: jobs.Review):
     return run.draft["prompt"]
 
 
-def _make_layers(context, run: jobs.Run, instance_id: str, images: list[dict]):
-    """Step 6: layers, PSD and thumbnail, one activity per image (in parallel)."""
+def _make_layers(context, run: jobs.Run, instance_id: str, images: list[dict], stage: str):
+    """Step 6: layers (the stack of the art stage), PSD and thumbnail, one activity per image (in parallel)."""
     context.set_custom_status(run.enter("make_layers"))
     layered = yield context.task_all([
-        context.call_activity_with_retry("make_layers", INFRA_RETRY,
-                                         jobs.MakeLayers(instance_id, jobs.StoredImage.from_dict(image)).to_dict())
+        context.call_activity_with_retry("make_layers", INFRA_RETRY, jobs.MakeLayers(
+            instance_id, jobs.StoredImage.from_dict(image), stage=stage).to_dict())
         for image in images
     ])
     run.timings["make_layers"] = max(int(part["ms"]) for part in layered)
@@ -195,7 +195,7 @@ def _generate(context, run: jobs.Run, instance_id: str, job: jobs.GenerationJob,
         instance_id, request, run.prompt, run.references), INFRA_RETRY)))
     for warning in generated.get("warnings") or []:  # an input the image model could not use
         run.warn(warning)
-    images, layer_names = yield from _make_layers(context, run, instance_id, generated["images"])
+    images, layer_names = yield from _make_layers(context, run, instance_id, generated["images"], request.stage)
     context.set_custom_status(run.enter("store_outputs"))
     run.timings["total"] = int((context.current_utc_datetime - started).total_seconds() * 1000)
     stored = yield from _step(context, run, "store_outputs", jobs.StoreOutputs(

@@ -114,6 +114,11 @@ MAX_VARIATIONS = 4
 MAX_DESCRIPTION_CHARS = 500
 MAX_KEYWORDS_CHARS = 200
 
+# Options of the derived layers (PSD): stroke weight of the line art and how many regions/lines to keep.
+LINE_WEIGHT_LABELS = {"thin": "가는 선", "normal": "보통", "bold": "굵은 선"}
+DETAIL_LABELS = {"low": "낮음", "normal": "보통", "high": "높음"}
+DEFAULT_LAYER_OPTION = "normal"
+
 # The steps of one generation, in order, as customStatus.stage reports them (value, Korean label,
 # progress 0..1 when the step starts). "failed" and "cancelled" are end states, not steps.
 STEPS: tuple[tuple[str, str, float], ...] = (
@@ -174,4 +179,6 @@ def as_json(family: str = "local") -> dict:
         "maxKeywordsChars": MAX_KEYWORDS_CHARS,
         "maxDescriptionChars": MAX_DESCRIPTION_CHARS,
         "steps": [{"value": v, "label": label, "progress": p} for v, label, p in STEPS],
+        "lineWeights": [{"value": v, "label": label} for v, label in LINE_WEIGHT_LABELS.items()],
+        "details": [{"value": v, "label": label} for v, label in DETAIL_LABELS.items()],
     }

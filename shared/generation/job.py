@@ -18,6 +18,8 @@ from shared.generation.request import MAX_PROMPT_CHARS
 from shared.storage.blobs import BlobRef
 
 ORCHESTRATION = "generate_background"
+LAYERS_ORCHESTRATION = "layer_image"  # layers from the artist's own image (shared.generation.own_image)
+ARTIST_ORCHESTRATIONS = (ORCHESTRATION, LAYERS_ORCHESTRATION)  # what the /api/generations/{id} routes show
 APPROVAL_EVENT = "prompt_approved"
 
 WARNING_NO_REFERENCES = "참고 이미지를 찾지 못해 참고 이미지 없이 생성했습니다."
@@ -108,6 +110,9 @@ class GenerateImage(_Job):
 class MakeLayers(_Job):
     instance_id: str
     image: StoredImage
+    stage: str | None = None  # the art stage decides the stack (스케치: line art only)
+    line_weight: str = catalog.DEFAULT_LAYER_OPTION
+    detail: str = catalog.DEFAULT_LAYER_OPTION
 
 
 @dataclass(frozen=True)

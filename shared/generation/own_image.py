@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from shared.core import catalog
-from shared.core.errors import NotFound
 from shared.generation.job import StoredImage
 from shared.generation.output import build_output
 from shared.generation.request import invalid, josa
@@ -20,7 +19,6 @@ from shared.images import codec, uploads
 from shared.storage import blobs
 from shared.storage.blobs import BlobRef
 
-LAYERS_ORCHESTRATION = "layer_image"
 TITLE = "내 이미지 레이어"
 STAGE = "배경"  # the full stack: line art, highlights, shading and flats
 
@@ -35,11 +33,13 @@ class LayersJob:
     user_id: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # under "request", as a generation's input: the status routes read the owner from there
+        return {"request": asdict(self)}
 
     @classmethod
     def from_dict(cls, data: Mapping) -> LayersJob:
-        return cls(**{key: data[key] for key in ("upload_id", "line_weight", "detail", "user_id")})
+        request = data["request"]
+        return cls(**{key: request[key] for key in ("upload_id", "line_weight", "detail", "user_id")})
 
 
 def _choice(body: Mapping, field: str, by_value: Mapping[str, str], label: str) -> str:
@@ -53,21 +53,15 @@ def _choice(body: Mapping, field: str, by_value: Mapping[str, str], label: str) 
 
 
 def validate_layers_request(body: Mapping, user_id: str) -> LayersJob:
-    """The body of POST /api/layers, or a Korean ValidationError naming the field. The upload must exist
-    (NotFound otherwise): nothing is started for an unknown id."""
+    """The body of POST /api/layers, or a Korean ValidationError naming the field. Whether the upload
+    exists is checked by the starter (shared.generation.request.ensure_upload_exists)."""
     upload_id = body.get("uploadId")
     if not isinstance(upload_id, str) or not uploads.UPLOAD_ID.match(upload_id):
         raise invalid("uploadId", "레이어를 만들 이미지의 업로드 ID가 필요합니다. 이미지를 먼저 올려 주세요.")
-    job = LayersJob(upload_id=upload_id,
-                    line_weight=_choice(body, "lineWeight", catalog.LINE_WEIGHT_LABELS, "선 굵기"),
-                    detail=_choice(body, "detail", catalog.DETAIL_LABELS, "디테일"),
-                    user_id=user_id)
-    return job
-
-
-def ensure_upload(job: LayersJob) -> None:
-    if not blobs.exists(blobs.UPLOADS, uploads.upload_blob_name(job.upload_id)):
-        raise NotFound(uploads.MSG_UPLOAD_NOT_FOUND, code="upload_not_found", details={"field": "uploadId"})
+    return LayersJob(upload_id=upload_id,
+                     line_weight=_choice(body, "lineWeight", catalog.LINE_WEIGHT_LABELS, "선 굵기"),
+                     detail=_choice(body, "detail", catalog.DETAIL_LABELS, "디테일"),
+                     user_id=user_id)
 
 
 def prepare_own_image(instance_id: str, job: LayersJob) -> dict:
@@ -78,6 +72,11 @@ def prepare_own_image(instance_id: str, job: LayersJob) -> dict:
         blobs.upload(target.container, target.name, png, "image/png")
     width, height = codec.png_size(png)
     return {"image": StoredImage(index=1, png=target, width=width, height=height).to_dict()}
+
+
+def discard_outputs(instance_id: str) -> dict:
+    """After a failure: remove what the job wrote under outputs/<instanceId>/, so nothing half-made stays."""
+    return {"deleted": blobs.delete_prefix(blobs.OUTPUTS, f"{instance_id}/")}
 
 
 def layers_output(instance_id: str, image: StoredImage, layers: list[str], timings: dict) -> dict:

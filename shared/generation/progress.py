@@ -116,17 +116,18 @@ def owner_of(status) -> str | None:
     return None
 
 
-def owned(status, user_id: str, orchestration: str) -> str:
-    """The instance's runtimeStatus when it exists, is a `orchestration` and belongs to `user_id`;
-    otherwise 404 (another user's instance looks exactly like one that does not exist)."""
+def owned(status, user_id: str, orchestration: str | tuple[str, ...]) -> str:
+    """The instance's runtimeStatus when it exists, is one of `orchestration` (a name or several) and
+    belongs to `user_id`; otherwise 404 (another user's instance looks exactly like one that does not exist)."""
+    names = (orchestration,) if isinstance(orchestration, str) else orchestration
     runtime = _runtime_status(status)
     if (status is None or runtime is None or not getattr(status, "instance_id", None)
-            or getattr(status, "name", None) != orchestration or owner_of(status) != user_id):
+            or getattr(status, "name", None) not in names or owner_of(status) != user_id):
         raise not_found()
     return runtime
 
 
-def status_answer(status, user_id: str, orchestration: str, status_url: str) -> tuple[int, dict, dict]:
+def status_answer(status, user_id: str, orchestration: str | tuple[str, ...], status_url: str) -> tuple[int, dict, dict]:
     """(HTTP status, body, headers) as the Durable status endpoint answers: 202 with Location and
     Retry-After while Pending/Running/Suspended/ContinuedAsNew, 200 once terminal."""
     runtime = owned(status, user_id, orchestration)

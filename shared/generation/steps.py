@@ -168,7 +168,7 @@ def make_layers(job: MakeLayers) -> dict:
     """The layered PSD and the thumbnail of one generated image (outputs/<id>/<n>.psd, <n>-thumb.webp)."""
     image = job.image
     png = blobs.download(image.png.container, image.png.name)
-    derived = layers.derive_layers(png)
+    derived = layers.derive_layers(png, stage=job.stage, line_weight=job.line_weight, detail=job.detail)
     psd_ref = output_blob(job.instance_id, image.index, "psd")
     blobs.upload(psd_ref.container, psd_ref.name, psd.write_layered_psd(derived), psd.PSD_CONTENT_TYPE)
     thumb, thumb_type = uploads.thumbnail(png)
@@ -178,7 +178,7 @@ def make_layers(job: MakeLayers) -> dict:
                           psd=psd_ref, thumbnail=thumb_ref)
     return {
         "image": layered.to_dict(),
-        "layers": [label for _, label, _ in layers.LAYERS],  # bottom to top, as in the PSD
+        "layers": derived.names(),  # bottom to top, as in the PSD
     }
 
 

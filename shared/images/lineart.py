@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.core import catalog
+
 INK = (24, 22, 30)  # line colour: a warm near-black
 
 LINE_WEIGHTS: dict[str, float] = {"thin": 1.2, "normal": 2.0, "bold": 3.0}  # stroke width, px
-LINE_WEIGHT_LABELS: dict[str, str] = {"thin": "가는 선", "normal": "보통", "bold": "굵은 선"}
+LINE_WEIGHT_LABELS = catalog.LINE_WEIGHT_LABELS  # the Korean names, from the one list of domain values
 DEFAULT_LINE_WEIGHT = "normal"
 
 # Canny thresholds on the Sobel gradient of CIELAB (units: 2.55 per CIELAB unit, Sobel's 3x3 gain),

@@ -144,6 +144,22 @@ def exists(container: str, name: str) -> bool:
         return service().get_blob_client(container, name).exists()
 
 
+def delete_prefix(container: str, prefix: str) -> int:
+    """Delete every blob whose name starts with `prefix` (what a failed job left); returns how many."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    deleted = 0
+    with outage_as_unavailable():
+        client = service().get_container_client(container)
+        for blob in client.list_blobs(name_starts_with=prefix):
+            try:
+                client.delete_blob(blob.name, delete_snapshots="include")
+                deleted += 1
+            except ResourceNotFoundError:  # deleted meanwhile
+                pass
+    return deleted
+
+
 def _user_delegation_key(now: datetime):
     """A user-delegation key valid for a day, renewed an hour before it lapses."""
     global _delegation_key, _delegation_key_expiry

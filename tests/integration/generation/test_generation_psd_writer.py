@@ -21,7 +21,7 @@ def _psd_of(host) -> object:
     status = client.run(REQUEST)
     assert status["runtimeStatus"] == "Completed", status
     (image,) = status["output"]["images"]
-    assert status["output"]["layers"] == [name for _, name, _ in layers.LAYERS]
+    assert status["output"]["layers"] == layers.layer_names(REQUEST["stage"])
     return read_psd(client.download(image["psd"]["url"]))
 
 
@@ -32,8 +32,10 @@ def test_each_writer_through_the_app(start_app_host, writer):
     # psd-tools writes an RGBA document (4 channels), ImageMagick an RGB one: proof of who wrote it.
     assert document.channels == (4 if writer == "psd-tools" else 3)
     assert document.size == (1536, 1024)
-    assert [layer.name for layer in document] == ["완성", "기본 채색", "명암", "선화"]
+    # bottom to top; the finished image on top, hidden, for reference (issue 11's stack)
+    assert [layer.name for layer in document] == ["기본 채색", "명암", "하이라이트", "선화", "완성"]
     assert all(layer.size == (1536, 1024) for layer in document)
-    line_art = np.asarray(document[-1].topil())
+    line_art = np.asarray(document[3].topil())
     assert line_art.shape == (1024, 1536, 4) and (line_art[..., 3] == 0).any() and (line_art[..., 3] == 255).any()
-    assert np.asarray(document[0].topil())[..., 3].min() == 255  # the final image is opaque
+    assert np.asarray(document[-1].topil())[..., 3].min() == 255  # the final image is opaque
+    assert not document[-1].visible and document[0].visible
