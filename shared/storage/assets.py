@@ -12,7 +12,8 @@ from urllib.parse import quote
 from shared.core.errors import NotFound
 from shared.storage import blobs as storage
 
-SERVED_CONTAINERS = (storage.OUTPUTS, storage.UPLOADS, storage.REFERENCES, storage.BATCH_OUT)
+# batch-out is not served here: a batch's files go to their owner only, through /api/batches/{name}/files/.
+SERVED_CONTAINERS = (storage.OUTPUTS, storage.UPLOADS, storage.REFERENCES)
 MAX_NAME_LENGTH = 1024
 
 ROUTE = "/api/assets/"

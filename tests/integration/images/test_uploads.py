@@ -274,3 +274,10 @@ def test_eight_parallel_worst_case_uploads_decode_within_the_budget(env, monkeyp
     assert {(_json(a)["width"], _json(a)["height"]) for a in answers} == {(1024, 1024)}
     assert budget.peak <= budget.total < 2 * one  # never two of these bitmaps at once
     assert budget.in_use == 0
+
+
+def test_batch_results_are_not_served_to_anyone_through_assets(env):
+    # before: /api/assets/batch-out/... handed any batch's results to any caller; the owner-checked
+    # /api/batches/{name}/files/... route is the only way to them now
+    storage.upload("batch-out", "someones-chapter/results.jsonl", b"{}\n", "application/json")
+    _assert_korean_error(_get_asset("batch-out/someones-chapter/results.jsonl"), 404, "asset_not_found")
