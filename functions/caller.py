@@ -17,6 +17,7 @@ from shared.core.text import has_refused_characters
 
 MSG_UNREADABLE = "로그인 정보를 읽을 수 없습니다. 다시 로그인해 주세요."
 MSG_NO_USER = "로그인 정보에 사용자 ID가 없습니다. 다시 로그인해 주세요."
+MSG_SIGN_IN = "로그인이 필요합니다. 로그인한 뒤 다시 시도해 주세요."
 
 # Claims that carry the user's id in App Service authentication, in order of preference.
 _ID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid",
@@ -35,7 +36,9 @@ def caller_id(headers: Mapping[str, str], settings: Settings | None = None) -> s
     raw = lowered.get("x-ms-client-principal")
     if not raw:
         # x-ms-client-principal-id alone is not trusted: any client can send it, and the platform sets
-        # it only together with the principal itself
+        # it only together with the principal itself. On Azure nobody is the local user.
+        if settings.on_azure:
+            raise Unauthenticated(MSG_SIGN_IN)
         return settings.local_user_id
     try:
         principal = json.loads(base64.b64decode(raw + "=" * (-len(raw) % 4)))

@@ -106,6 +106,9 @@ class Settings:
     review_timeout_outcome: str = "use_draft"  # or "cancel"
     upload_max_bytes: int = 10 * 1024 * 1024
     local_user_id: str = "local-user"
+    # Set by the platform on App Service / Functions in Azure: there, a call without a signed-in user is
+    # refused instead of becoming the local user (a second guard behind the template's sign-in).
+    on_azure: bool = False
     # Cost limits (0: none). Per user: generations started per rolling hour, images per rolling day;
     # for everyone: generations at once on a paid image model (a stuck one frees its place after
     # image_model_lease_seconds).
@@ -180,6 +183,7 @@ class Settings:
             review_timeout_outcome=_choice("REVIEW_TIMEOUT_OUTCOME", "use_draft", ("use_draft", "cancel")),
             upload_max_bytes=_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
             local_user_id=_env("LOCAL_USER_ID", "local-user"),
+            on_azure=bool(_env("WEBSITE_SITE_NAME")),
             generations_per_hour=max(0, _int("GENERATIONS_PER_HOUR", 20)),
             images_per_day=max(0, _int("IMAGES_PER_DAY", 60)),
             image_model_concurrency=max(0, _int("IMAGE_MODEL_CONCURRENCY", 8)),

@@ -28,3 +28,24 @@ def test_caller_is_the_principal_or_the_local_user():
         generation.caller_id({"x-ms-client-principal": _principal({"claims": []})}, settings)
     with pytest.raises(generation.Unauthenticated):
         generation.caller_id({"x-ms-client-principal": _principal({"claims": 5})}, settings)
+
+
+def test_on_azure_a_call_without_a_principal_is_refused_not_the_local_user():
+    settings = Settings(local_user_id="me-local", on_azure=True)
+    with pytest.raises(generation.Unauthenticated) as refused:
+        generation.caller_id({"x-ms-client-principal-id": "forged"}, settings)
+    assert refused.value.status == 401 and "로그인" in refused.value.message
+    assert generation.caller_id({"x-ms-client-principal": _principal({"userId": "abc"})}, settings) == "abc"
+
+
+def test_on_azure_is_read_from_the_platforms_site_name(monkeypatch):
+    from shared.core import config
+
+    monkeypatch.setenv("WEBSITE_SITE_NAME", "func-webtoon")
+    config.reset_settings()
+    try:
+        assert config.get_settings().on_azure
+    finally:
+        monkeypatch.delenv("WEBSITE_SITE_NAME")
+        config.reset_settings()
+    assert not config.get_settings().on_azure
