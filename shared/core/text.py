@@ -52,6 +52,11 @@ def clean_text(value: str, field: str, label: str, *, multiline: bool = False) -
     return value
 
 
+def without_refused(value: str) -> str:
+    """`value` with the refused characters removed (for fields where a refusal would help nobody)."""
+    return _REFUSED.sub("", value)
+
+
 def label_of(field: str) -> str:
     return FIELD_LABELS.get(field, f"'{field}' 값")
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from shared.core.errors import AppError, NotFound, ValidationError
+from shared.core.text import without_refused
 from shared.generation.job import APPROVAL_EVENT
 
 RUNNING_LIKE = ("Pending", "Running", "Suspended", "ContinuedAsNew")
@@ -169,7 +170,7 @@ def event_payload(event_name: str, body) -> dict:
 
 
 def terminate_reason(params: Mapping[str, str]) -> str:
-    reason = (params.get("reason") or "").strip()
+    reason = without_refused(params.get("reason") or "").strip()  # free text, only shown: cleaned, not refused
     return reason[:MAX_REASON_CHARS] or DEFAULT_TERMINATE_REASON
 
 

@@ -29,3 +29,8 @@ def test_client_failures_are_read_from_the_sdk_sentences_not_from_digits_in_the_
     # an unexpected answer for an instance whose id happens to contain 404 or 410 stays unexpected
     assert progress.client_failure(Exception("Webhook returned unrecognized status code 500 for 9f4104047c")) is None
     assert isinstance(progress.client_failure(Exception("unexpected status code 410")), progress.GenerationGone)
+
+
+def test_the_terminate_reason_loses_refused_characters():
+    assert progress.terminate_reason({"reason": "\x00취소\ud800 "}) == "취소"
+    assert progress.terminate_reason({"reason": "\x00"}) == progress.DEFAULT_TERMINATE_REASON
