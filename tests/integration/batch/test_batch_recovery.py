@@ -133,7 +133,7 @@ def test_a_failing_line_is_recorded_and_the_others_run(single_lane_host, blobs, 
 
     host = single_lane_host
     fake_openai.reset()
-    fake_openai.content_filter_next(1, api="images")  # the first image request of this batch: line 1
+    fake_openai.content_filter_next(1, api="edits")  # the first image request (an edit: references found): line 1
     blobs.drop("one-fails.jsonl", jsonl([
         shot("전쟁터, 폭발", id="refused"),
         shot("경복궁", stage="채색(명암)"),
