@@ -311,7 +311,8 @@ def test_refusal_and_rate_limit_from_the_model_reach_the_artist_in_korean(browse
         open_site(page)
         page.fill("#keywords", "남산타워, 야경")
         fake_openai.reset()
-        fake_openai.content_filter_next(5, api="images")
+        for operation in ("images", "edits"):  # with references found, the image model is asked to edit
+            fake_openai.content_filter_next(5, api=operation)
         page.click("#submit")
         error = page.locator("#job-error")
         expect(error).to_be_visible(timeout=GENERATION_TIMEOUT)
@@ -324,7 +325,8 @@ def test_refusal_and_rate_limit_from_the_model_reach_the_artist_in_korean(browse
         page.screenshot(path=str(artifacts_dir / "e2e" / "content_refused.png"), full_page=True)
 
         fake_openai.reset()
-        fake_openai.rate_limit_next(20, retry_after=0.2, api="images")
+        for operation in ("images", "edits"):
+            fake_openai.rate_limit_next(20, retry_after=0.2, api=operation)
         page.click("#submit")
         expect(page.locator("#progress")).to_have_attribute("data-state", "running")
         expect(error).to_contain_text("잠시 후 다시 시도", timeout=GENERATION_TIMEOUT)
