@@ -8,7 +8,12 @@ import pytest
 import requests
 
 from shared.core import catalog
-from tests.integration.generation.generation_client import GenerationClient, assert_schema, principal, read_psd
+from tests.integration.generation.generation_client import (
+    GenerationClient,
+    assert_schema,
+    principal,
+    read_psd,
+)
 from tests.sample_images import png_bytes, scene
 
 pytestmark = pytest.mark.slow
