@@ -13,7 +13,7 @@ import logging
 import azure.functions as func
 
 from shared.core.errors import AppError, RateLimited, ValidationError, internal_error_json
-from shared.core.text import check_json_depth, check_strings
+from shared.core.text import check_json_depth
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,9 @@ def error_response(error: AppError) -> func.HttpResponse:
 
 
 def read_json(req: func.HttpRequest) -> dict:
-    """The request body as a JSON object, or a Korean 400: malformed, nested deeper than the API ever
-    needs (checked before parsing: the parser recurses), or holding a string that breaks the text
-    rule (shared.core.text; details.field names the top-level field it came under)."""
+    """The request body as a JSON object, or a Korean 400: malformed, or nested deeper than the API
+    ever needs (checked before parsing: the parser recurses). The fields a route uses go through the
+    text rule (shared.core.text) where it reads them; fields it ignores are never stored nor sent on."""
     raw = req.get_body() or b""
     check_json_depth(raw)
     try:
@@ -49,7 +49,6 @@ def read_json(req: func.HttpRequest) -> dict:
         raise ValidationError("요청 본문이 올바른 JSON이 아닙니다.", code="malformed_json") from None
     if not isinstance(body, dict):
         raise ValidationError("요청 본문은 JSON 객체여야 합니다.", code="malformed_json")
-    check_strings(body)
     return body
 
 

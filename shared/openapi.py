@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from shared.core import catalog
-from shared.db.history import MAX_PAGE_SIZE
+from shared.core.text import TEXT_PATTERN
+from shared.db.history import MAX_PAGE, MAX_PAGE_SIZE
 from shared.generation import output
 from shared.generation.request import MAX_PROMPT_CHARS
 
@@ -103,7 +104,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         description="The caller is the principal of Azure's built-in authentication (x-ms-client-principal); "
                     "locally LOCAL_USER_ID.",
         parameters=[
-            _query("page", {"type": "integer", "minimum": 1, "default": 1}, "1-based page number"),
+            _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "1-based page number"),
             _query("pageSize", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20},
                    "items per page"),
         ],
@@ -135,7 +136,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         parameters=[_instance_id, {"name": "eventName", "in": "path", "required": True,
                                    "schema": {"type": "string", "enum": ["prompt_approved"]}}],
         request_body={"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS}}}}}},
+            "type": "object", "properties": {"prompt": {"type": "string", "maxLength": MAX_PROMPT_CHARS,
+                                                 "pattern": TEXT_PATTERN}}}}}},
         responses={
             "202": {"description": "Accepted: delivered to the generation"},
             "400": _error("unknown_event, malformed_json or validation_error (prompt not a string)"),
@@ -272,11 +274,17 @@ def _schemas() -> dict:
                 "message": {"type": "string", "description": "Korean, for the artist"},
                 "details": {"type": "object", "properties": {"field": {"type": "string"}}},
             }}}},
-        "GenerationRequest": {"type": "object", "required": ["category", "stage", "keywords"], "properties": {
+        "GenerationRequest": {"type": "object", "required": ["category", "stage", "keywords"],
+                              # one photo: uploadId or photoSource, not both
+                              "not": {"required": ["uploadId", "photoSource"],
+                                      "properties": {"uploadId": {"type": "string"}, "photoSource": {"type": "object"}}},
+                              "properties": {
             "category": {"type": "string", "enum": _enum(catalog.CATEGORIES)},
             "stage": {"type": "string", "enum": _enum(catalog.STAGES)},
-            "keywords": {"type": "string", "minLength": 1, "maxLength": catalog.MAX_KEYWORDS_CHARS},
-            "description": {"type": "string", "maxLength": catalog.MAX_DESCRIPTION_CHARS},
+            "keywords": {"type": "string", "minLength": 1, "maxLength": catalog.MAX_KEYWORDS_CHARS,
+                         "allOf": [{"pattern": TEXT_PATTERN}, {"pattern": "\\S"}],
+                         "description": "not blank; no control characters (line breaks become spaces)"},
+            "description": {"type": "string", "maxLength": catalog.MAX_DESCRIPTION_CHARS, "pattern": TEXT_PATTERN},
             "uploadId": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$",
                          "description": "id answered by POST /api/uploads"},
             "aspect": {"type": "string", "enum": _enum(catalog.ASPECTS), "default": catalog.DEFAULT_ASPECT,
@@ -285,7 +293,7 @@ def _schemas() -> dict:
             "variations": {"type": "integer", "minimum": 1, "maximum": catalog.MAX_VARIATIONS, "default": 1},
             "review": {"type": "boolean", "default": False,
                        "description": "pause for the artist to approve or edit the prompt"},
-            "prompt": {"type": ["string", "null"], "maxLength": MAX_PROMPT_CHARS,
+            "prompt": {"type": ["string", "null"], "maxLength": MAX_PROMPT_CHARS, "pattern": TEXT_PATTERN,
                        "description": "a ready English prompt: skips prompt writing (and review)"},
             "styleSource": {**output.STYLE_SOURCE_SCHEMA,
                             "description": "chapter style lock: an upload or an earlier generation's image "

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shared.core.errors import ValidationError
-from shared.db.history import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-
-MAX_PAGE = 100_000
+from shared.db.history import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 
 
 def paging(params: Mapping[str, str]) -> tuple[int, int]:

@@ -23,6 +23,9 @@ MAX_JSON_DEPTH = 32  # the deepest body the API takes is 3 levels (a shot list l
 # Python str holds one only when it came unpaired, e.g. from the JSON escape "\ud800").
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[\t\r\n]")
+# The same rule as a JSON Schema pattern (ECMA-262), for shared.openapi: what clean_text refuses, less
+# the surrogates (a JSON Schema string cannot hold a lone one).
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 # JSON string literals (whose brackets do not nest) and the brackets that do.
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from shared.db import pool as db
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000  # the API's page limit (functions/orchestrator/paging.py, the OpenAPI description)
 DEFAULT_PAGE_SIZE = 20
 STATUSES = ("completed", "failed", "cancelled")
 

@@ -5,6 +5,8 @@ shared.openapi publishes as they are (tests validate real answers against them).
 
 from __future__ import annotations
 
+from shared.core import catalog
+from shared.generation import sources
 from shared.generation.job import Run, StoredImage
 from shared.storage import assets, blobs
 from shared.storage.blobs import BlobRef
@@ -34,7 +36,8 @@ STYLE_SOURCE_SCHEMA = {"oneOf": [
     {"type": "object", **_CLOSED, "required": ["uploadId"],
      "properties": {"uploadId": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}},
     {"type": "object", **_CLOSED, "required": ["instanceId", "index"],
-     "properties": {"instanceId": {"type": "string"}, "index": {"type": "integer", "minimum": 1}}},
+     "properties": {"instanceId": {"type": "string", "pattern": sources.INSTANCE_ID.pattern},
+                    "index": {"type": "integer", "minimum": 1, "maximum": catalog.MAX_VARIATIONS}}},
 ]}
 
 STYLE_SCHEMA = {"type": ["object", "null"], **_CLOSED, "required": ["source", "blob"],

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from shared.core.errors import AppError, NotFound, ValidationError
-from shared.core.text import without_refused
+from shared.core.text import clean_text, without_refused
 from shared.generation.job import APPROVAL_EVENT
 
 RUNNING_LIKE = ("Pending", "Running", "Suspended", "ContinuedAsNew")
@@ -166,7 +166,7 @@ def event_payload(event_name: str, body) -> dict:
         prompt = ""
     if not isinstance(prompt, str):
         raise ValidationError(MSG_PROMPT_TYPE, details={"field": "prompt"})
-    return {"prompt": prompt}
+    return {"prompt": clean_text(prompt, "prompt", "프롬프트", multiline=True)}
 
 
 def terminate_reason(params: Mapping[str, str]) -> str:

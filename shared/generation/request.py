@@ -74,6 +74,8 @@ def _variations(body: Mapping) -> int:
     variations = body.get("variations", 1)
     if variations is None:
         return 1
+    if isinstance(variations, float) and variations.is_integer():
+        variations = int(variations)  # JSON (and its Schema's "integer") does not tell 2.0 from 2
     if isinstance(variations, bool) or not isinstance(variations, int) \
             or not 1 <= variations <= catalog.MAX_VARIATIONS:
         raise invalid("variations", f"생성할 장수는 1에서 {catalog.MAX_VARIATIONS} 사이의 정수여야 합니다.")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from shared.core.errors import ValidationError
-from shared.core.text import MAX_JSON_DEPTH, check_json_depth, check_strings, clean_text
+from shared.core.text import MAX_JSON_DEPTH, TEXT_PATTERN, check_json_depth, check_strings, clean_text
 
 
 @pytest.mark.parametrize("bad", ["\ud800", "a\x00b", "\x1b[31m", "\x7f", "\x85", "x\udfff"])
@@ -43,3 +43,15 @@ def test_json_nesting_is_bounded_before_parsing():
     assert caught.value.code == "malformed_json" and caught.value.status == 400
     with pytest.raises(ValidationError):
         check_json_depth('{"a": ' * (MAX_JSON_DEPTH + 1))
+
+
+def test_the_schema_pattern_states_the_same_rule():
+    import re
+
+    pattern = re.compile(TEXT_PATTERN)
+    for text in ("경복궁 봄", "줄\n바꿈\t탭", "🏯"):
+        assert pattern.match(text)
+    for bad in ("a\x00", "\x1b", "\x7f", "\x85"):
+        assert not pattern.match(bad)
+        with pytest.raises(ValidationError):
+            clean_text(bad, "f", "필드")

@@ -80,3 +80,9 @@ def test_lone_surrogates_and_control_characters_are_refused(field, value):
 def test_line_breaks_become_spaces_where_the_field_is_one_line():
     req = generation.validate_request({**VALID, "keywords": "경복궁\n봄", "description": "첫 줄\n둘째 줄"}, "u")
     assert req.keywords == "경복궁 봄" and req.description == "첫 줄\n둘째 줄"
+
+
+def test_variations_written_as_an_integral_number_are_that_integer():
+    # the OpenAPI "integer" (JSON Schema) includes 2.0: schemathesis found it refused
+    assert generation.validate_request({**VALID, "variations": 2.0}, "u").variations == 2
+    assert "정수" in _fails({**VALID, "variations": 2.5}, "variations")
