@@ -92,7 +92,10 @@ function applyCatalog(catalog) {
   buildChoices(ui.stageOptions, "stage", stages, (preferred || stages[0] || {}).value);
 
   const aspects = (catalog.aspects || []).map((a) => {
+    // the icon has the aspect's own proportions (26 px tall), whatever sizes the configured model offers
+    const iconWidth = Math.round(Math.min(40, Math.max(12, (26 * a.width) / a.height)));
     const shape = el("span", { class: "aspect-shape", attrs: { "aria-hidden": "true", "data-aspect": a.value } });
+    shape.style.width = `${iconWidth}px`; // CSSOM, not a style attribute: the page's CSP allows no inline styles
     return { value: a.value, label: a.label, hint: `${a.width}×${a.height}`, shape };
   });
   buildChoices(ui.aspectOptions, "aspect", aspects, catalog.defaultAspect || (aspects[0] || {}).value);
