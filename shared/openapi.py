@@ -48,8 +48,14 @@ def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-_instance_id = {"name": "instanceId", "in": "path", "required": True, "schema": {"type": "string"},
+_instance_id = {"name": "instanceId", "in": "path", "required": True,
+                "schema": {"type": "string", "pattern": "^[0-9A-Za-z][0-9A-Za-z_-]{0,127}$"},
                 "description": "the id answered by POST /api/generations"}
+
+_batch_name = {"name": "name", "in": "path", "required": True,
+               "schema": {"type": "string", "pattern": "^[0-9A-Za-z\uac00-\ud7a3._-]{1,100}$"}}
+# An empty query value means "not given" (category, stage, k): the code reads it so.
+_EMPTY = {"type": "string", "maxLength": 0}
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
@@ -76,6 +82,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                           "unsupported_aspect (the configured model cannot make it), "
                           "style_source_not_image / photo_source_not_image"),
             "401": _error("unauthenticated: unreadable x-ms-client-principal"),
+            "429": {**_error("quota_exceeded (the caller's generations per hour or images per day) or "
+                             "image_model_busy (the paid image model's cap on generations at once)"),
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}},
             "404": _error("upload_not_found: uploadId names no stored upload; style_source_not_found / "
                           "photo_source_not_found: no such image, or not the caller's"),
         },
@@ -168,10 +177,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "format is sniffed; EXIF orientation applied, metadata stripped, fitted within 1024 px, "
                     "stored as PNG.",
         request_body={"required": True, "content": {
-            "multipart/form-data": {"schema": {"type": "object", "properties": {
-                "file": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
-            "image/*": {"schema": {"type": "string", "contentMediaType": "image/*"}},
-            "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "minLength": 1, "contentMediaType": "application/octet-stream"}}}},
+            "image/*": {"schema": {"type": "string", "minLength": 1, "contentMediaType": "image/*"}},
+            "application/octet-stream": {"schema": {"type": "string", "minLength": 1,
+                                                    "contentMediaType": "application/octet-stream"}},
         }},
         responses={
             "201": _json(_ref("Upload"), "Stored"),
@@ -207,9 +217,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         parameters=[
             {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 1},
              "description": "Korean query text"},
-            _query("category", {"type": "string", "enum": [c.value for c in catalog.CATEGORIES]}, "category value"),
-            _query("stage", {"type": "string", "enum": [s.value for s in catalog.STAGES]}, "stage value"),
-            _query("k", {"type": "integer", "minimum": 1, "maximum": 50}, "how many"),
+            _query("category", {"anyOf": [{"type": "string", "enum": [c.value for c in catalog.CATEGORIES]}, _EMPTY]},
+                   "category value (empty: any)"),
+            _query("stage", {"anyOf": [{"type": "string", "enum": [s.value for s in catalog.STAGES]}, _EMPTY]},
+                   "stage value (empty: any)"),
+            _query("k", {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 50}, _EMPTY]}, "how many (empty: 6)"),
         ],
         responses={"200": _json({"type": "object", "required": ["query", "references"], "properties": {
             "query": {"type": "string"},
@@ -219,8 +231,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "get", "batches/{name}", "getBatch", "Progress and summary of a batch dropped as batch-in/<name>", "batches",
-        parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"},
-                     "description": "the shot list's name (batch-in/<name>.jsonl or .csv)"}],
+        parameters=[{**_batch_name, "description": "the shot list's name (batch-in/<name>.jsonl or .csv)"}],
         responses={"200": _json({"type": "object", "additionalProperties": True},
                                 "runtimeStatus, progress per line and, when finished, the summary"),
                    "400": _error("bad name"), "404": _error("batch_not_found")},
@@ -229,7 +240,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "get", "batches/{name}/files/{*path}", "getBatchFile",
         "Redirect to a fresh read-only link of one result file of the caller's batch", "batches",
         parameters=[
-            {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+            _batch_name,
             {"name": "path", "in": "path", "required": True, "schema": {"type": "string"},
              "description": "results.jsonl, summary.json or <NNNN>[-<id>]/<n>.png|psd"},
             _query("download", {"type": "string", "enum": ["1"]}, "1: ask the browser to save the file"),
@@ -244,7 +255,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "delete", "batches/{name}", "cancelBatch", "Cancel a running batch (lines already started finish)",
         "batches",
-        parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+        parameters=[_batch_name],
         responses={"202": _json({"type": "object", "additionalProperties": True}, "Cancellation requested"),
                    "400": _error("bad name"), "404": _error("batch_not_found"),
                    "409": _error("batch_finished or batch_not_started")},

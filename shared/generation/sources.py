@@ -63,6 +63,8 @@ def parse_source(body: Mapping, field: str) -> dict | None:
     if keys != {"instanceId", "index"}:
         raise _shape_error(field)
     instance_id, index = value["instanceId"], value["index"]
+    if isinstance(index, float) and index.is_integer():  # JSON's 2.0 is the integer 2
+        index = int(index)
     if not isinstance(instance_id, str) or not INSTANCE_ID.match(instance_id) or isinstance(index, bool) \
             or not isinstance(index, int) or not 1 <= index <= catalog.MAX_VARIATIONS:
         raise _shape_error(field)
