@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from shared.core.catalog import CATEGORIES, CATEGORY_BY_VALUE, STAGE_BY_VALUE, STAGES
 from shared.core.errors import ValidationError
+from shared.storage import blobs
 
 DEFAULT_BATCH_SIZE = 32
 THUMBNAIL_SIZE = 256
@@ -62,11 +63,13 @@ class IngestReport:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     relemmatised: int = 0  # stored rows whose Korean lemmas were recomputed
+    repaired: int = 0  # stored rows whose image or thumbnail blob was missing and was uploaded again
 
     def summary(self) -> str:
         relemmatised = f", 형태소 다시 분석 {self.relemmatised}개" if self.relemmatised else ""
+        repaired = f", 없어진 파일 다시 올림 {self.repaired}개" if self.repaired else ""
         return (f"완료: 새로 추가 {self.added}개, 이미 있어 건너뜀 {self.skipped}개, 오류 {len(self.errors)}개 "
-                f"(전체 {self.rows}행){relemmatised}")
+                f"(전체 {self.rows}행){relemmatised}{repaired}")
 
 
 # --- metadata -----------------------------------------------------------------------------------
@@ -220,6 +223,34 @@ def prepare_image(row: MetadataRow, data: bytes, digest: str) -> PreparedImage |
 
 # --- the run ------------------------------------------------------------------------------------
 
+def blob_names(item: PreparedImage) -> tuple[str, str]:
+    """Content-addressed names: storing again after an interruption overwrites the same blobs."""
+    return f"{item.sha256}.{item.extension}", f"{THUMBNAIL_PREFIX}{item.sha256}.jpg"
+
+
+def store_blobs(item: PreparedImage) -> tuple[str, str]:
+    blob_name, thumbnail_blob = blob_names(item)
+    blobs.upload(blobs.REFERENCES, blob_name, item.data, item.content_type)
+    blobs.upload(blobs.REFERENCES, thumbnail_blob, item.thumbnail, "image/jpeg")
+    return blob_names(item)
+
+
+def repair_missing_blobs(candidates: list[tuple[MetadataRow, bytes, str]], stored: set[str]) -> int:
+    """Rows already in the database whose image or thumbnail is gone from storage (lost, or deleted by
+    hand) get them uploaded again, instead of being skipped and failing later as "could not be read"."""
+    repaired = 0
+    for row, data, digest in candidates:
+        if digest not in stored:
+            continue
+        item = prepare_image(row, data, digest)
+        if isinstance(item, RowError):
+            continue
+        if not all(blobs.exists(blobs.REFERENCES, name) for name in blob_names(item)):
+            store_blobs(item)
+            repaired += 1
+    return repaired
+
+
 class _Progress:
     """tqdm when it is installed (a dev tool, not a runtime dependency), else a line per batch."""
 
@@ -257,7 +288,6 @@ def ingest(source: str | Path, metadata: Path, *, batch_size: int = DEFAULT_BATC
     from shared.db import pool as db
     from shared.references import embedding
     from shared.references.store import NewReference, existing_sha256, insert_batch, refresh_lemmas
-    from shared.storage import blobs as storage
 
     reader = make_source(source)
     rows, errors = read_metadata(Path(metadata))
@@ -289,6 +319,7 @@ def ingest(source: str | Path, metadata: Path, *, batch_size: int = DEFAULT_BATC
             with db.connection() as conn:
                 stored = existing_sha256(conn, [digest for _, _, digest in candidates])
             report.skipped += len(stored)
+            report.repaired += repair_missing_blobs(candidates, stored)
             prepared: list[PreparedImage] = []
             for row, data, digest in candidates:
                 if digest in stored:
@@ -305,11 +336,7 @@ def ingest(source: str | Path, metadata: Path, *, batch_size: int = DEFAULT_BATC
                 caption_vectors = model.embed_texts([p.row.caption for p in prepared])
                 new_rows = []
                 for item, image_vector, caption_vector in zip(prepared, image_vectors, caption_vectors, strict=True):
-                    # Content-addressed names: storing again after an interruption overwrites the same blob.
-                    blob_name = f"{item.sha256}.{item.extension}"
-                    thumbnail_blob = f"{THUMBNAIL_PREFIX}{item.sha256}.jpg"
-                    storage.upload(storage.REFERENCES, blob_name, item.data, item.content_type)
-                    storage.upload(storage.REFERENCES, thumbnail_blob, item.thumbnail, "image/jpeg")
+                    blob_name, thumbnail_blob = store_blobs(item)
                     row = item.row
                     new_rows.append(NewReference(
                         row.category, row.stage, row.tags, row.caption, blob_name, thumbnail_blob, item.sha256,

@@ -206,3 +206,30 @@ def test_ingest_from_a_blob_container(ingest_env, tmp_path):
     assert report.added == 2
     assert [(e.line, "파일이 없습니다" in e.message) for e in report.errors] == [(3, True)]
     assert len(_rows_in_db(ingest_env["POSTGRES_URL"])) == 2
+
+
+def test_a_second_ingest_uploads_again_the_blobs_storage_lost(ingest_env, tmp_path):
+    """Before: rows already in the database were skipped even when their blob was gone, so the
+    reference "could not be read" at generation time."""
+    from shared.references.ingest import ingest
+    from shared.storage import blobs
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(1, 4):
+        (folder / f"img{i:03d}.png").write_bytes(_image(200 + i))
+    metadata = tmp_path / "meta.jsonl"
+    metadata.write_text("\n".join(json.dumps(_row(i), ensure_ascii=False) for i in range(1, 4)), encoding="utf-8")
+    assert ingest(folder, metadata, progress=False, out=lambda *_: None).added == 3
+    rows = _rows_in_db(ingest_env["POSTGRES_URL"])
+    lost_image, lost_thumbnail = rows[0][5], rows[1][6]
+    container = blobs.service().get_container_client(blobs.REFERENCES)
+    container.delete_blob(lost_image)
+    container.delete_blob(lost_thumbnail)
+
+    report = ingest(folder, metadata, progress=False, out=lambda *_: None)
+    assert (report.added, report.skipped, report.repaired) == (0, 3, 2)
+    assert "다시 올림 2개" in report.summary()
+    assert blobs.download(blobs.REFERENCES, lost_image) == (folder / "img001.png").read_bytes()
+    assert blobs.exists(blobs.REFERENCES, lost_thumbnail)
+    assert ingest(folder, metadata, progress=False, out=lambda *_: None).repaired == 0
