@@ -113,9 +113,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         description="The caller is the principal of Azure's built-in authentication (x-ms-client-principal); "
                     "locally LOCAL_USER_ID.",
         parameters=[
-            _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "1-based page number"),
-            _query("pageSize", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20},
-                   "items per page"),
+            _query("page", {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, _EMPTY]},
+                   "1-based page number (empty: 1)"),
+            _query("pageSize", {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20},
+                                          _EMPTY]}, "items per page (empty: 20)"),
         ],
         responses={"200": _json(_ref("HistoryPage"), "One page"), "400": _error("bad page or pageSize"),
                    "401": _error("unauthenticated")},
