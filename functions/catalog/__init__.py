@@ -5,6 +5,8 @@ import azure.functions as func
 from functions.http import handles_errors, json_response
 from shared.core import catalog
 from shared.core.config import get_settings
+from shared.providers import registry
+from shared.providers.speech import issuer
 
 bp = func.Blueprint()
 
@@ -14,9 +16,6 @@ bp = func.Blueprint()
 def get_catalog(req: func.HttpRequest) -> func.HttpResponse:
     # the upload limit is a setting, not a domain value: the site checks photos against it before sending;
     # speechService tells the site whether to ask for a speech token at all (no 503 in its console)
-    from shared.providers import registry
-    from shared.providers.speech import issuer
-
     settings = get_settings()
     # only the sizes the configured image model can make
     body = {**catalog.as_json(registry.image_model_family(settings)), "maxUploadBytes": settings.upload_max_bytes,

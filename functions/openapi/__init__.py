@@ -3,6 +3,7 @@
 import azure.functions as func
 
 from functions.http import handles_errors, json_response
+from shared import openapi
 
 bp = func.Blueprint()
 
@@ -10,6 +11,5 @@ bp = func.Blueprint()
 @bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @handles_errors
 def get_openapi(req: func.HttpRequest) -> func.HttpResponse:
-    from shared import openapi
 
     return json_response(openapi.document(), headers={"Cache-Control": "public, max-age=300"})

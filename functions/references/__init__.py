@@ -4,6 +4,8 @@ with short-lived read-only links to each thumbnail and image."""
 import azure.functions as func
 
 from functions.http import handles_errors, json_response
+from shared import references
+from shared.references import embedding
 
 bp = func.Blueprint()
 
@@ -11,8 +13,6 @@ bp = func.Blueprint()
 @bp.route(route="references/search", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @handles_errors
 def search_reference_images(req: func.HttpRequest) -> func.HttpResponse:
-    from shared import references
-    from shared.references import embedding
 
     query = references.search_query(req.params)
     found = references.search(**query)

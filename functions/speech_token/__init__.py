@@ -5,6 +5,7 @@ uses the browser's own speech recognition)."""
 import azure.functions as func
 
 from functions.http import handles_errors, json_response
+from shared.providers.speech import speech_token as issue
 
 bp = func.Blueprint()
 
@@ -12,6 +13,5 @@ bp = func.Blueprint()
 @bp.route(route="speech-token", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @handles_errors
 def speech_token(req: func.HttpRequest) -> func.HttpResponse:
-    from shared.providers.speech import speech_token as issue
 
     return json_response(issue())

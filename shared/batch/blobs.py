@@ -11,8 +11,6 @@ import time
 from dataclasses import astuple
 from datetime import UTC, datetime
 
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-
 from shared.batch.lines import COMPLETED, default_owner, prepare
 from shared.batch.names import (
     CANCEL_FLAG,
@@ -47,6 +45,8 @@ RESULT_FILE = re.compile(r"^(?:results\.jsonl|summary\.json|\d{4}(?:-[0-9A-Za-z\
 
 def _read_json(ref: BlobRef) -> dict | None:
     """The JSON object in a blob; None when it is missing or unreadable."""
+    from azure.core.exceptions import ResourceNotFoundError  # the SDK: lazy, for cold start
+
     try:
         value = json.loads(storage.download(ref.container, ref.name))
     except ResourceNotFoundError:
@@ -110,6 +110,8 @@ def result_url(name: str, path: str, caller: str, *, download: bool = False) -> 
 def uploader(source: str) -> str | None:
     """The owner the dropped blob's metadata names (set by whoever uploaded it, e.g. the CLI), or None
     when it names none usable (then the configured owner takes the batch)."""
+    from azure.core.exceptions import ResourceNotFoundError  # the SDK: lazy, for cold start
+
     ref = BlobRef.parse(source if "/" in source else f"{storage.BATCH_IN}/{source}")
     try:
         metadata = storage.service().get_blob_client(ref.container, ref.name).get_blob_properties().metadata
@@ -152,6 +154,8 @@ def write_cancel_flag(name: str, instance: str) -> None:
 def cancel_requested(name: str, instance: str) -> bool:
     """Activity work: whether this run should start no more lines (cancelled, or a newer file under
     the same name took the folder over)."""
+    from azure.core.exceptions import ResourceNotFoundError  # the SDK: lazy, for cold start
+
     if not is_current(name, instance):
         return True
     flag = out_ref(name, CANCEL_FLAG)
@@ -170,6 +174,8 @@ def load_source(source: str, sha256: str, kind: str, settings: Settings | None =
                 owner: str | None = None) -> dict:
     """Activity work: read batch-in/<file> (size checked before download), check it is still the
     content the trigger saw, parse and validate it (the lines' generations are the owner's)."""
+    from azure.core.exceptions import ResourceNotFoundError  # the SDK: lazy, for cold start
+
     settings = settings or get_settings()
     ref = BlobRef.parse(source)
     client = storage.service().get_blob_client(ref.container, ref.name)
@@ -207,6 +213,8 @@ def copy_outputs(name: str, instance: str, line: int, item_id: str | None, image
 def _copy_blob(source: BlobRef, target: BlobRef) -> None:
     """Server-side Copy Blob inside the account (source read through a short read-only SAS); download
     + upload when the service refuses it or does not finish in time."""
+    from azure.core.exceptions import HttpResponseError  # the SDK: lazy, for cold start
+
     storage.ensure_containers()
     target_client = storage.service().get_blob_client(target.container, target.name)
     try:

@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping
 from shared.core import catalog
 from shared.core.errors import NotFound, ValidationError
 from shared.core.models import GenerationRequest
-from shared.images import codec
+from shared.db import history
+from shared.images import codec, uploads
 from shared.images.uploads import UPLOAD_ID, upload_blob_name
 from shared.storage import blobs
 from shared.storage.blobs import BlobRef
@@ -131,7 +132,6 @@ def check_sources(request: GenerationRequest, owner_of: Callable[[str], str | No
 def history_owner_or(known: Mapping[str, str | None]) -> Callable[[str], str | None]:
     """`owner_of` for check_sources: the history row's user (a generation that ended), else the one in
     `known` (instance id -> the user in the Durable instance's input)."""
-    from shared.db import history
 
     return lambda instance_id: history.owner(instance_id) or known.get(instance_id)
 
@@ -153,8 +153,6 @@ def input_owner(data) -> str | None:
 
 def photo_bytes(request: GenerationRequest) -> bytes | None:
     """The photo the images are composed from: the artist's upload or an earlier result."""
-    from shared.images import uploads
-
     if request.upload_id:
         return uploads.load_upload(request.upload_id)
     if request.photo_source:
@@ -170,8 +168,6 @@ def _download(source: Mapping, field: str, user_id: str) -> bytes:
     """The source's image for the step. An earlier generation the history gives to someone else is
     refused here too: a shot-list line is checked by the request's rules only, not by the starter."""
     from azure.core.exceptions import ResourceNotFoundError
-
-    from shared.db import history
 
     if "instanceId" in source and history.owner(source["instanceId"]) not in (None, user_id):
         raise NotFound(MSG_NOT_FOUND.format(label=LABELS[field]), code=CODES[field][0])

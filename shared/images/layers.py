@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.images import lineart
+from shared.core.errors import ValidationError
+from shared.images import codec, flats, lineart, shading, uploads
 
 FINAL = "final"
 FLAT = "flat"
@@ -147,9 +148,6 @@ def open_picture(data: bytes, *, max_bytes: int | None = None, max_pixels: int |
     and MAX_PIXELS."""
     import numpy as np
 
-    from shared.core.errors import ValidationError
-    from shared.images import codec, uploads
-
     uploads.check_size(len(data), MAX_FILE_BYTES if max_bytes is None else max_bytes)
     if not data:
         raise ValidationError(uploads.MSG_EMPTY, code="empty_upload")
@@ -169,8 +167,6 @@ def derive_layers(image: bytes | Any, *, line_weight: str = lineart.DEFAULT_LINE
     """The stage's layers (and the merged composite) from a final image; `line_weight` is
     thin/normal/bold (가는 선/보통/굵은 선), `detail` low/normal/high (fewer or more regions and lines)."""
     import cv2
-
-    from shared.images import flats, shading
 
     _check_settings(line_weight, detail)
     rgb = to_rgb_array(image)

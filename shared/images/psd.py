@@ -30,7 +30,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.images.layers import LAYERS, Layers
+from shared.core.config import get_settings
+from shared.images import uploads as imaging
+from shared.images.layers import LAYERS, Layers, derive_layers
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +64,6 @@ def psd_writer() -> tuple[str, Callable[..., bytes]]:
     if _writer is None:
         with _writer_lock:
             if _writer is None:
-                from shared.core.config import get_settings
-
                 wanted = get_settings().psd_writer
                 if wanted == "auto":
                     wanted = "wand" if wand_available() else "psd-tools"
@@ -258,7 +258,6 @@ def _set_resolution(record, ppi: float) -> None:
 @dataclass
 class Outputs:
     """Everything stored for one final image."""
-
     png: bytes
     psd: bytes
     thumbnail: bytes
@@ -272,9 +271,6 @@ def render_outputs(image: bytes, *, stage: str | None = None, line_weight: str =
     """From the final image (PNG/JPEG bytes): the PNG, the layered PSD (the stage's stack) and the
     thumbnail."""
     from PIL import Image
-
-    from shared.images import uploads as imaging
-    from shared.images.layers import derive_layers
 
     layers = derive_layers(image, stage=stage, line_weight=line_weight, detail=detail)
     psd = write_layered_psd(layers, ppi=ppi)

@@ -7,6 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
+from shared.core.errors import AppError
+from shared.db.schema import migrate
+from shared.references.embedding import is_test_model_in_use
+from shared.references.ingest import DEFAULT_BATCH_SIZE, ingest
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.references", description="참고 이미지 관리")
@@ -20,16 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("shared.references.embedding").setLevel(logging.ERROR)  # said below, in Korean
 
-    from shared.core.errors import AppError
-    from shared.db.schema import migrate
-    from shared.references.ingest import DEFAULT_BATCH_SIZE, ingest
-
     if not args.metadata.is_file():
         print(f"메타데이터 파일이 없습니다: {args.metadata}", file=sys.stderr)
         return 2
     try:
         migrate()
-        from shared.references.embedding import is_test_model_in_use
 
         if is_test_model_in_use():
             print("※ 테스트 모델(무작위 가중치)로 임베딩합니다: 벡터 유사도에는 의미가 없고, 검색은 태그·설명 일치에 기댑니다.",

@@ -25,7 +25,12 @@ from pathlib import Path, PurePosixPath
 
 from shared.core.catalog import CATEGORIES, CATEGORY_BY_VALUE, STAGE_BY_VALUE, STAGES
 from shared.core.errors import ValidationError
+from shared.db import pool as db
+from shared.references import embedding
+from shared.references.embedding import open_image
+from shared.references.store import NewReference, existing_sha256, insert_batch, refresh_lemmas
 from shared.storage import blobs
+from shared.storage import blobs as storage
 
 DEFAULT_BATCH_SIZE = 32
 THUMBNAIL_SIZE = 256
@@ -162,7 +167,6 @@ class FolderSource:
 
 class BlobSource:
     """`blob:CONTAINER[/PREFIX]`: images already in Blob storage (a studio's upload, for instance)."""
-
     def __init__(self, spec: str):
         container, _, prefix = spec.partition("/")
         self.container = container
@@ -170,8 +174,6 @@ class BlobSource:
 
     def read(self, name: str) -> bytes | None:
         from azure.core.exceptions import ResourceNotFoundError
-
-        from shared.storage import blobs as storage
 
         blob = f"{self.prefix}/{name}" if self.prefix else name
         try:
@@ -206,8 +208,6 @@ class PreparedImage:
 
 def prepare_image(row: MetadataRow, data: bytes, digest: str) -> PreparedImage | RowError:
     from PIL import Image
-
-    from shared.references.embedding import open_image
 
     try:
         image = open_image(data)
@@ -253,7 +253,6 @@ def repair_missing_blobs(candidates: list[tuple[MetadataRow, bytes, str]], store
 
 class _Progress:
     """tqdm when it is installed (a dev tool, not a runtime dependency), else a line per batch."""
-
     def __init__(self, total: int, enabled: bool, out: Callable[[str], None]):
         self.total, self.done, self.out, self.bar = total, 0, out, None
         self.enabled = enabled
@@ -285,10 +284,6 @@ class _Progress:
 
 def ingest(source: str | Path, metadata: Path, *, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = True,
            out: Callable[[str], None] = print) -> IngestReport:
-    from shared.db import pool as db
-    from shared.references import embedding
-    from shared.references.store import NewReference, existing_sha256, insert_batch, refresh_lemmas
-
     reader = make_source(source)
     rows, errors = read_metadata(Path(metadata))
     report = IngestReport(rows=len(rows) + len(errors), errors=list(errors))
