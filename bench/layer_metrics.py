@@ -7,6 +7,9 @@
   95 % within PURITY_DELTA_E of the region's most common flat colour.
 - separation: share of touching true regions whose colours differ clearly (>= SEPARATION_DELTA_E)
   whose most common flat colours differ (>= DISTINCT_DELTA_E).
+- fill-correct: share of scored regions that are pure and whose flat differs from that of every touching
+  region of clearly different colour: a bucket fill takes the region, and only the region. Purity alone
+  rewards flats that merge neighbours (one colour over two regions is "pure"); this does not.
 - reconstruction: mean absolute error (8-bit units) and PSNR of the composite against the picture.
 """
 
@@ -33,6 +36,7 @@ class Scores:
     f1: float
     purity: float
     separation: float
+    fill_correct: float
     mae: float
     psnr: float
 
@@ -80,21 +84,28 @@ def _dominant_colours(flats, scene: Scene):
     return out
 
 
-def flat_scores(flats, scene: Scene) -> tuple[float, float]:
+def flat_scores(flats, scene: Scene) -> tuple[float, float, float]:
+    """(purity, separation, fill-correct) of the flats, see the module's docstring."""
     import numpy as np
 
     dominant = _dominant_colours(flats, scene)
-    purity = float(np.mean([share >= PURITY_SHARE for _, share in dominant.values()])) if dominant else 0.0
+    pure = {r for r, (_, share) in dominant.items() if share >= PURITY_SHARE}
+    purity = len(pure) / len(dominant) if dominant else 0.0
     true_lab = lab_of(scene.colours)
     separated, clear = 0, 0
+    merged: set[int] = set()
     for a, b in neighbour_pairs(scene.labels):
         if a not in dominant or b not in dominant:
             continue
         if np.linalg.norm(true_lab[a] - true_lab[b]) < SEPARATION_DELTA_E:
             continue
         clear += 1
-        separated += np.linalg.norm(dominant[a][0] - dominant[b][0]) >= DISTINCT_DELTA_E
-    return purity, (separated / clear if clear else 1.0)
+        apart = np.linalg.norm(dominant[a][0] - dominant[b][0]) >= DISTINCT_DELTA_E
+        separated += apart
+        if not apart:
+            merged.update((a, b))
+    fill_correct = len(pure - merged) / len(dominant) if dominant else 0.0
+    return purity, (separated / clear if clear else 1.0), fill_correct
 
 
 def reconstruction(composite, image) -> tuple[float, float]:
@@ -107,6 +118,6 @@ def reconstruction(composite, image) -> tuple[float, float]:
 
 def score(scene: Scene, line_mask, flats, composite) -> Scores:
     precision, recall, f1 = line_scores(line_mask, scene)
-    purity, separation = flat_scores(flats, scene)
+    purity, separation, fill_correct = flat_scores(flats, scene)
     mae, psnr = reconstruction(composite, scene.image)
-    return Scores(precision, recall, f1, purity, separation, mae, psnr)
+    return Scores(precision, recall, f1, purity, separation, fill_correct, mae, psnr)

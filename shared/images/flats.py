@@ -10,10 +10,14 @@
    The mean test stops a chain through a piece that straddles a gap in an outline. A gradient sky is a chain of such pieces, each
    close to the next, so it ends as one region; two pieces across an outline never merge here, so
    region borders follow the line art.
+   Regions (as grown so far) whose whole shared border the line art hardly draws, across which the
+   colour steps softly and whose means are not far apart, are then joined too: the parts of a lit
+   wall that a chain of pieces could not link (a thin neck, a drift of light) are one flat.
 3. Cleanup: pieces below a minimum area (speckle) join their most similar neighbour, then the
    smallest regions do so until at most MAX_REGIONS[detail] remain.
 4. Borders that are not on the line art (where grid cells met inside a soft transition) are moved
    to the strongest colour change nearby (a watershed), so no grid staircase shows.
+5. Touching regions whose flats are closer than ALIKE_DELTA_E join (an artist cannot tell them apart).
 Each region's flat is the mean colour of its own pixels off the edges (not of what it absorbed).
 
 opencv and numpy are imported inside the functions (cold start).
@@ -29,6 +33,10 @@ SETTLE_REACH = 12  # px at 1024 px width: how far a border off the line art may 
 STEP_DELTA_E = 6.0  # CIELAB step across a non-edge border (2 px either side) below which pieces merge
 PAIR_DELTA_E = 8.0  # ... provided the two pieces' mean colours are no further apart than this
 MEAN_DELTA_E = 24.0  # ... nor the means of the regions they have grown into so far
+UNDRAWN_COVERAGE = 0.2  # regions whose whole shared border is at most this much on an edge are one flat
+UNDRAWN_DELTA_E = 12.0  # ... when their mean colours are no further apart than this
+UNDRAWN_STEP_DELTA_E = 6.0  # ... and the colour steps across that border by less than this on average
+ALIKE_DELTA_E = 6.0  # touching regions whose mean colours are this close are one flat, outline or not
 STEP_REACH = 2  # px either side of a border where its step is read
 EDGE_COVERAGE = 0.45  # share of a border lying on an edge from which it counts as an outline
 MAX_REGIONS: dict[str, int] = {"low": 150, "normal": 600, "high": 1500}
@@ -207,6 +215,38 @@ def _merge_across_non_edges(merger: _Merger, a, b, length, edged, step, means) -
             merger.union(ri, rj)
 
 
+def _merge_undrawn(merger: _Merger, a, b, length, edged, step) -> None:
+    """Join regions (as grown so far) whose whole shared border the line art hardly draws: a
+    border no outline follows is not a border of the flats, however far the colour has drifted
+    across a lit wall or a sky. Repeated until nothing joins (each join makes new shared borders)."""
+    import numpy as np
+
+    n = len(merger.parent)
+    limit = (UNDRAWN_DELTA_E * 2.5) ** 2
+    for _ in range(8):
+        roots = np.array([merger.find(i) for i in range(n)], np.int64)
+        ra, rb = roots[a], roots[b]
+        apart = ra != rb
+        lo, hi = np.minimum(ra, rb)[apart], np.maximum(ra, rb)[apart]
+        uniq, inverse = np.unique(lo * n + hi, return_inverse=True)
+        total = np.bincount(inverse, weights=length[apart])
+        drawn = np.bincount(inverse, weights=edged[apart])
+        free = length[apart] - edged[apart]  # a step is read where no edge is (_border_pairs)
+        mean_step = np.bincount(inverse, weights=np.minimum(step[apart], 1e3) * free) / np.maximum(
+            np.bincount(inverse, weights=free), 1.0)
+        undrawn = np.flatnonzero((drawn < UNDRAWN_COVERAGE * total) & (mean_step < UNDRAWN_STEP_DELTA_E))
+        if not len(undrawn):
+            return
+        joined = 0
+        for k in undrawn[np.argsort(drawn[undrawn] / total[undrawn], kind="stable")].tolist():
+            i, j = merger.find(int(uniq[k] // n)), merger.find(int(uniq[k] % n))
+            if i != j and merger.distance2(i, j) < limit:
+                merger.union(i, j)
+                joined += 1
+        if not joined:
+            return
+
+
 def _absorb_small(merger: _Merger, a, b, min_area: float, max_regions: int) -> None:
     """Regions below `min_area`, then the smallest while more than `max_regions` remain, join their
     most similar neighbour."""
@@ -263,6 +303,7 @@ def segment(smoothed, lab, edges, detail: str = "normal") -> Regions:
     merger = _Merger(full_area, means * full_area[:, None])
     a, b, length, edged, step = _border_pairs(labels, _edges_across(lab, edges), lab)
     _merge_across_non_edges(merger, a, b, length, edged, step, means)
+    _merge_undrawn(merger, a, b, length, edged, step)
     grown = np.array([merger.find(i) for i in range(n)], np.int32)
     _absorb_small(merger, a, b, MIN_AREA[detail] * h * w, MAX_REGIONS[detail])
     roots = np.array([merger.find(i) for i in range(n)], np.int32)
@@ -270,9 +311,62 @@ def segment(smoothed, lab, edges, detail: str = "normal") -> Regions:
     own = (grown == roots)[labels] & ~barrier
     labels = roots[labels]
     labels = _settle_borders(labels, barrier, smoothed, max(2, round(SETTLE_REACH * scale)))
-    present = np.bincount(labels.ravel()) > 0  # renumber 0..count-1 (a lookup, not a sort of every pixel)
-    labels = (np.cumsum(present) - 1).astype(np.int32)[labels]
-    return Regions(labels=labels, colours=mean_colours(smoothed, labels, own))
+    labels = _renumbered(labels)
+    colours = mean_colours(smoothed, labels, own)
+    joined = _joined_alike(labels, colours)
+    if joined is not None:
+        labels = _renumbered(joined[labels])
+        colours = mean_colours(smoothed, labels, own)
+    return Regions(labels=labels, colours=colours)
+
+
+def _renumbered(labels):
+    """Labels renumbered 0..count-1 (a lookup, not a sort of every pixel)."""
+    import numpy as np
+
+    present = np.bincount(labels.ravel()) > 0
+    return (np.cumsum(present) - 1).astype(np.int32)[labels]
+
+
+def _joined_alike(labels, colours):
+    """Per region, the region it joins (None when none does): touching regions whose flat colours are
+    closer than ALIKE_DELTA_E, closest first, are one flat. Two parts of a wall parted by a pole or a
+    shadow, each with its own mean, look the same to an artist and "select same colour" must take both."""
+    import heapq
+
+    import numpy as np
+
+    n = len(colours)
+    pairs = []
+    for a, b in ((labels[:, :-1], labels[:, 1:]), (labels[:-1], labels[1:])):
+        differs = a != b
+        pairs.append(np.minimum(a[differs], b[differs]).astype(np.int64) * n + np.maximum(a[differs], b[differs]))
+    keys = np.unique(np.concatenate(pairs))
+    lab = _cielab(colours)
+    a, b = keys // n, keys % n
+    close = np.linalg.norm(lab[a] - lab[b], axis=1) < ALIKE_DELTA_E
+    if not close.any():
+        return None
+    area = np.bincount(labels.ravel(), minlength=n).astype(np.float64)
+    merger = _Merger(area, lab * area[:, None])
+    limit = ALIKE_DELTA_E ** 2
+    heap = [(float(np.sum((lab[i] - lab[j]) ** 2)), int(i), int(j)) for i, j in zip(a[close], b[close], strict=True)]
+    heapq.heapify(heap)
+    while heap:
+        _, i, j = heapq.heappop(heap)
+        ri, rj = merger.find(i), merger.find(j)
+        if ri != rj and merger.distance2(ri, rj) < limit:  # the joined means must stay alike too
+            merger.union(ri, rj)
+    return np.array([merger.find(i) for i in range(n)], np.int32)
+
+
+def _cielab(colours):
+    """n x 3 float32 CIELAB (L 0..100) of n x 3 uint8 colours."""
+    import cv2
+    import numpy as np
+
+    px = colours.reshape(1, -1, 3).astype(np.float32) / 255.0
+    return cv2.cvtColor(px, cv2.COLOR_RGB2Lab).reshape(-1, 3)
 
 
 def _settle_borders(labels, barrier, smoothed, reach: int):
