@@ -15,7 +15,7 @@ lemmas (scripts/sample_references.py, cycled), their trigram, tag and lemma inde
 labelled queries of bench/data/search_queries.jsonl run within their subject's category (as the
 generation step searches) through the trigram list
 alone (the text match before issue 13) and through trigram + lemma lists (what search() runs now).
-Goal: the lemma list adds at most 2 ms p50 at 20k.
+Goal: the lemma list adds at most 2 ms p50 at 20k (its own time per query, timed around it).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def text_side(conn, categories: list[str]) -> dict:
                map(json.loads, (root / "data" / "search_queries.jsonl").read_text("utf-8").splitlines())]
     category_of = {row["scene"]: row["category"] for row in samples}
     korean.analyser()  # loaded once per process: not part of a query's time
-    trigram_ms, both_ms = [], []
+    trigram_ms, both_ms, lemma_ms = [], [], []
     for _ in range(2):  # every query twice: warm caches, then the measured pass below uses both
         for query, scene in queries:
             where, params = _filters(category_of[scene], None)  # as the generation step searches
@@ -107,9 +107,11 @@ def text_side(conn, categories: list[str]) -> dict:
             ended = time.perf_counter()
             trigram_ms.append((middle - started) * 1000)
             both_ms.append((ended - started) * 1000)
-    trigram_ms, both_ms = trigram_ms[len(queries):], both_ms[len(queries):]
+            lemma_ms.append((ended - middle) * 1000)
+    trigram_ms, both_ms, lemma_ms = trigram_ms[len(queries):], both_ms[len(queries):], lemma_ms[len(queries):]
     return {"queries": len(queries), "trigram_p50": statistics.median(trigram_ms), "trigram_p95": percentile(trigram_ms, 0.95),
-            "both_p50": statistics.median(both_ms), "both_p95": percentile(both_ms, 0.95)}
+            "both_p50": statistics.median(both_ms), "both_p95": percentile(both_ms, 0.95),
+            "lemma_p50": statistics.median(lemma_ms), "lemma_p95": percentile(lemma_ms, 0.95)}
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -230,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             if "both_p50" in r:
                 print(f"  text side ({r['queries']} Korean queries, one category): trigram list p50 {r['trigram_p50']:.2f} ms"
                       f" (p95 {r['trigram_p95']:.2f}); trigram + lemma lists p50 {r['both_p50']:.2f} ms"
-                      f" (p95 {r['both_p95']:.2f}): the lemma list adds {r['both_p50'] - r['trigram_p50']:.2f} ms p50",
+                      f" (p95 {r['both_p95']:.2f}); the lemma list on its own p50 {r['lemma_p50']:.2f} ms"
+                      f" (p95 {r['lemma_p95']:.2f})",
                       flush=True)
         print("\ngoals:")
         for r in results:
@@ -241,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {r['count']:,}: HNSW p50 {r['hnsw_p50']:.2f} ms (< {goal:g} ms), recall@{K} {r['recall']:.3f} "
                   f"(>= {RECALL_GOAL}) -> {'MET' if met else 'NOT MET'}")
             if "both_p50" in r:
-                added = r["both_p50"] - r["trigram_p50"]
+                # the lemma list's own time per query: the difference of the two medians above carries
+                # the trigram list's spread (its p95 is far above its p50) and is no measure of it
+                added = r["lemma_p50"]
                 print(f"  {r['count']:,}: lemma list adds {added:.2f} ms p50 (<= {TEXT_ADDED_GOAL_MS:g} ms)"
                       f" -> {'MET' if added <= TEXT_ADDED_GOAL_MS else 'NOT MET'}")
     finally:

@@ -1,6 +1,11 @@
 """Reference search quality on Korean queries: trigram only, lemmas only and the fused search, in one run.
 
     .venv/bin/python -m bench.search_quality [--queries bench/data/search_queries.jsonl] [--samples DIR]
+    .venv/bin/python -m bench.search_quality --queries bench/data/search_queries_holdout.jsonl
+
+The held-out set (60 queries) was written by someone who had not seen the concept tables, the
+analyser's vocabulary or the first set, and nothing was tuned on it: it says how the search does on
+words nobody prepared it for.
 
 Draws the sample library (scripts/sample_references.py, 600 references) and loads it with the real
 ingest into its own embedded PostgreSQL and Azurite (temporary folders, free loopback ports), with the

@@ -202,7 +202,8 @@ def _lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> lis
     if not query:
         return []
     words = {f"w{i}": word for i, word in enumerate(query.words)}
-    score = " + ".join(f"(CASE WHEN %({key})s = ANY(lemmas) THEN {float(weight)} ELSE 0 END)"
+    # integer hundredths, not numeric: summing numerics over each matched row was a third of the time
+    score = " + ".join(f"(CASE WHEN %({key})s = ANY(lemmas) THEN {round(weight * 100)} ELSE 0 END)"
                        for key, weight in zip(words, query.weights, strict=True))
     weighted = list(zip(query.words, query.weights, strict=True))
     subjects = [word for word, weight in weighted if weight >= SUBJECT_WEIGHT]
