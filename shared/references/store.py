@@ -16,8 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from shared.core.catalog import CATEGORY_BY_VALUE, STAGE_BY_VALUE
@@ -43,6 +46,7 @@ LARGE_TABLE_ROWS = 100_000
 EMBEDDING_DIM = 512
 LEMMA_WEIGHT = 2.0  # the lemma list against the trigram list (bench/search_quality.py)
 MAX_TEXT_CHARS = 2000  # search() from the generation step: a description is cut, never refused
+SPARE_CONNECTION_WAIT_SECONDS = 0.1  # for the lemma list's own connection; without one it waits its turn
 
 # Korean particles and endings that glue onto a word ("경복궁의", "한옥에서"): a query word without them
 # is tried too, so it can meet a tag.
@@ -194,7 +198,8 @@ def known_lemmas(conn) -> frozenset[str]:
 def _lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[int]:
     """References sharing lemmas with the query: first those that show one of its subject words, then
     the others, each group by the summed weight of the lemmas shared; among equal scores the reference
-    with fewer lemmas is more about what was asked. The subject group usually fills the list on its
+    whose own subject (first tag) the query names, then the one with fewer lemmas, is more about what
+    was asked. The subject group usually fills the list on its
     own, so the cue words (밤, 겨울: a fifth of the library each) rarely widen the scan."""
     from shared.references.korean import CUE_WEIGHT, SUBJECT_WEIGHT, query_lemmas
 
@@ -214,11 +219,70 @@ def _lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> lis
             continue
         sql = (f"SELECT id FROM {LEMMAS_TABLE} WHERE {where} AND lemmas && %(must)s::text[]"
                f" AND NOT lemmas && %(exclude)s::text[]"
-               f" ORDER BY {score} DESC, cardinality(lemmas), id LIMIT %(limit)s")
-        rows = conn.execute(sql, {**params, **words, "must": must, "exclude": exclude,
+               f" ORDER BY {score} DESC, subject && %(subjects)s::text[] DESC, cardinality(lemmas), id"
+               f" LIMIT %(limit)s")
+        rows = conn.execute(sql, {**params, **words, "must": must, "exclude": exclude, "subjects": subjects,
                                   "limit": limit - len(found)}).fetchall()
         found += [row[0] for row in rows]
     return found
+
+
+_beside_threads: ThreadPoolExecutor | None = None
+_beside_lock = threading.Lock()
+
+
+def _beside_executor() -> ThreadPoolExecutor:
+    global _beside_threads
+    with _beside_lock:
+        if _beside_threads is None:
+            _beside_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lemma-list")
+        return _beside_threads
+
+
+Spare = Callable[[], AbstractContextManager]  # yields a second connection, or None when there is none
+
+
+def text_rankings(conn, text: str, where: str, params: dict, limit: int, spare: Spare) -> tuple[list[int], list[int]]:
+    """(text match ids, lemma ids). The lemma list runs on a second connection (from `spare`) in a
+    thread while `conn` runs the text match, so it adds next to nothing to a search: the text match
+    scans the category (1-2 syllable Korean words have no trigrams for its index to use) and takes
+    far longer. Without a spare connection the lemma list runs on `conn` afterwards."""
+    import psycopg
+
+    def beside() -> list[int] | None:
+        try:
+            with spare() as other:
+                return None if other is None else _lemma_ranking(other, text, where, params, limit)
+        except psycopg.OperationalError:  # run again below, on the connection whose errors are reported
+            return None
+
+    future = _beside_executor().submit(beside)
+    try:
+        trigram = _text_ranking(conn, text, where, params, limit)
+    finally:
+        lemmas = future.result()  # always collected: the thread gives its connection back first
+    if lemmas is None:
+        lemmas = _lemma_ranking(conn, text, where, params, limit)
+    return trigram, lemmas
+
+
+@contextmanager
+def _spare_pooled_connection():
+    """A second pooled connection if one is free (or can be opened) within a moment, else None."""
+    from psycopg_pool import PoolTimeout
+
+    from shared.db import pool as db
+
+    try:
+        conn = db.pool().getconn(timeout=SPARE_CONNECTION_WAIT_SECONDS)
+    except PoolTimeout:
+        yield None
+        return
+    try:
+        with conn.transaction():
+            yield conn
+    finally:
+        db.pool().putconn(conn)
 
 
 def fuse(lists: Sequence[RankedList], k: int) -> list[tuple[int, float]]:
@@ -274,9 +338,9 @@ def search(*, text: str | None = None, text_embedding=None, image_embedding=None
             # lemma match reads those words best (inflections, synonyms, what they imply) and weighs
             # LEMMA_WEIGHT times as much as the trigram match, which still catches typos.
             weight = float(max(1, len(lists)))
-            lists.append(RankedList("text match", _text_ranking(conn, text, where, params, limit), weight))
-            lists.append(RankedList("lemmas", _lemma_ranking(conn, text, where, params, limit),
-                                    weight * LEMMA_WEIGHT))
+            trigram, lemmas = text_rankings(conn, text, where, params, limit, _spare_pooled_connection)
+            lists.append(RankedList("text match", trigram, weight))
+            lists.append(RankedList("lemmas", lemmas, weight * LEMMA_WEIGHT))
         fused = fuse(lists, k)
         if not fused:
             return []
@@ -356,12 +420,15 @@ def _store_lemmas(conn, refs: Sequence[tuple]) -> None:
         return
     version = korean.lemmas_version()
     conn.execute(
-        f"INSERT INTO {LEMMAS_TABLE} (id, category, stage, lemmas, version)"
-        f" SELECT u.id, u.category, u.stage, ARRAY(SELECT jsonb_array_elements_text(u.lemmas)), %s"
-        f" FROM jsonb_to_recordset(%s::jsonb) AS u(id bigint, category text, stage text, lemmas jsonb)"
-        f" ON CONFLICT (id) DO UPDATE SET lemmas = EXCLUDED.lemmas, version = EXCLUDED.version",
+        f"INSERT INTO {LEMMAS_TABLE} (id, category, stage, lemmas, subject, version)"
+        f" SELECT u.id, u.category, u.stage, ARRAY(SELECT jsonb_array_elements_text(u.lemmas)),"
+        f"  ARRAY(SELECT jsonb_array_elements_text(u.subject)), %s"
+        f" FROM jsonb_to_recordset(%s::jsonb) AS u(id bigint, category text, stage text, lemmas jsonb, subject jsonb)"
+        f" ON CONFLICT (id) DO UPDATE SET lemmas = EXCLUDED.lemmas, subject = EXCLUDED.subject,"
+        f"  version = EXCLUDED.version",
         (version, json.dumps([{"id": ref_id, "category": category, "stage": stage,
-                               "lemmas": korean.document_lemmas(caption, list(tags or []))}
+                               "lemmas": korean.document_lemmas(caption, list(tags or [])),
+                               "subject": korean.subject_lemmas(list(tags or []))}
                               for ref_id, category, stage, caption, tags in refs], ensure_ascii=False)))
 
 

@@ -20,6 +20,9 @@ LIBRARY = [
     ("bridge-snow-night", "눈 내리는 겨울 밤 한강 위를 가로지르는 다리", ["한강", "다리", "겨울", "눈", "밤"]),
     ("namsan", "남산 위에 선 N서울타워와 도시 빌딩들", ["남산", "남산타워", "서울"]),
     ("stall", "비 내리는 여름 낮 주황색 천막의 포장마차와 어묵 꼬치", ["포장마차", "천막", "어묵", "비"]),
+    # both stored under 한옥; the alley has fewer lemmas, but its subject (first tag) is the lanterns
+    ("hanok", "기와지붕 한옥과 나무 창살문, 돌담이 있는 마당", ["한옥", "기와", "창살", "돌담", "마당"]),
+    ("lantern-alley", "한옥 골목의 청사초롱", ["청사초롱", "한옥", "골목"]),
 ]
 
 
@@ -94,6 +97,8 @@ def test_lemmas_are_stored_with_an_index(lemma_env, library):
     ("비 오는 날 포차에서", "stall"),
     ("설경 속 한강 다리", "bridge-snow-night"),
     ("포장마챠", "stall"),  # a typo, read as the nearest stored lemma
+    ("한옥", "hanok"),  # equal lemma scores: the reference whose subject it is first
+    ("청사초롱 걸린 골목", "lantern-alley"),
 ])
 def test_the_lemma_list_ranks_subject_then_cues(lemma_env, library, query, first):
     from shared.db import pool as db
@@ -128,6 +133,9 @@ def test_stale_lemmas_are_recomputed(lemma_env, library):
         stored = dict(conn.execute("SELECT id, lemmas FROM reference_lemmas WHERE id = ANY(%s)", (ids,)).fetchall())
         versions = {row[0] for row in conn.execute("SELECT version FROM reference_lemmas")}
     assert [stored[ids[i]] for i in (0, 1)] == [korean.document_lemmas(*LIBRARY[i][1:]) for i in (0, 1)]
+    with psycopg.connect(lemma_env, autocommit=True) as conn:
+        subjects = dict(conn.execute("SELECT id, subject FROM reference_lemmas WHERE id = ANY(%s)", (ids,)).fetchall())
+    assert [subjects[ids[i]] for i in (0, 1)] == [["경복궁"], ["경복궁"]]
     assert versions == {korean.lemmas_version()}
 
 
@@ -164,3 +172,51 @@ def test_control_characters_and_emoji_beside_words_are_searched_as_spaces(lemma_
     assert status == 200
     assert body["query"] == " ".join(body["query"].split()) and "\x00" not in body["query"]
     assert body["references"]
+
+
+def test_the_lemma_list_beside_the_text_match_gives_what_it_gives_in_sequence(lemma_env, library):
+    """store.text_rankings runs the lemma list on a second connection while the first runs the trigram
+    list; with no spare connection it runs afterwards on the first. Both give the lists run one by one."""
+    import contextlib
+    import threading
+
+    import psycopg
+
+    from shared.references import store
+
+    query = "눈 내리는 궁궐 밤"
+    with psycopg.connect(lemma_env, autocommit=True) as conn, psycopg.connect(lemma_env, autocommit=True) as other:
+        sequence = (store._text_ranking(conn, query, "TRUE", {}, 10), store._lemma_ranking(conn, query, "TRUE", {}, 10))
+        used = []
+
+        @contextlib.contextmanager
+        def spare():
+            used.append(threading.current_thread().name)
+            yield other
+
+        assert store.text_rankings(conn, query, "TRUE", {}, 10, spare) == sequence
+        assert used and used[0].startswith("lemma-list")  # it did run in the other thread
+        assert store.text_rankings(conn, query, "TRUE", {}, 10, lambda: contextlib.nullcontext(None)) == sequence
+    assert sequence[1] and _scenes(sequence[1], library)[0] == "palace-snow-night"
+
+
+def test_search_with_a_pool_of_one_connection_still_answers(lemma_env, library, monkeypatch):
+    """The lemma list's spare connection is only borrowed if one is free: a pool of one does not wait
+    on itself (the lemma list then runs after the text match on the search's own connection)."""
+    from shared.db import pool as db
+    from shared.references import search, store
+
+    db.close_pool()
+    monkeypatch.setenv("POSTGRES_POOL_MAX", "1")
+    from shared.core import config
+
+    config.reset_settings()
+    monkeypatch.setattr(store, "SPARE_CONNECTION_WAIT_SECONDS", 0.05)
+    try:
+        assert db.pool().max_size == 1
+        found = search(text="설경 속 한강 다리", k=3)
+    finally:
+        db.close_pool()
+        monkeypatch.delenv("POSTGRES_POOL_MAX")
+        config.reset_settings()  # the next test gets the usual pool
+    assert _scenes([ref.id for ref in found], library)[0] == "bridge-snow-night"
