@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from ..core import concepts
 
-ANALYSIS_REVISION = 2  # bump when the code below reads text differently: stored lemmas are recomputed
+ANALYSIS_REVISION = 3  # bump when the code below reads text differently: stored lemmas are recomputed
 MAX_ANALYSED_CHARS = 400  # a caption or query longer than this is cut: its first words say what it is
 _CONTENT_TAGS = ("NNG", "NNP", "XR", "SH")
 _GLUE_TAGS = ("NNG", "NNP", "SL", "SN")
@@ -163,6 +163,11 @@ def document_lemmas(caption: str, tags: list[str] | tuple[str, ...] = ()) -> lis
     """What a reference is stored under: the lemmas of its caption and tags and what they imply, sorted."""
     words = lemmas(" ".join([caption or "", *[str(tag) for tag in tags or ()]]))
     return sorted(set(words) | set(implied(words)))
+
+
+def subject_lemmas(tags: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """What a reference shows first: the lemmas of its first tag (metadata lists the subject first)."""
+    return sorted(set(lemmas(str(tags[0])))) if tags else []
 
 
 @dataclass(frozen=True)
