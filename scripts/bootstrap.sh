@@ -3,15 +3,18 @@
 #   scripts/bootstrap.sh            runtime + dev tools (venv, npm packages, ImageMagick library)
 #   scripts/bootstrap.sh --export   + export-time tools (torch CPU, transformers) for the KoCLIP export
 #   scripts/bootstrap.sh --browser  + Debian's Chromium (and a CJK font) for the end-to-end tests
+#   scripts/bootstrap.sh --gimp     + GIMP, the second PSD reader the layer tests open the PSDs in
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_export=0
 want_browser=0
+want_gimp=0
 for arg in "$@"; do
   case "$arg" in
     --export) want_export=1 ;;
     --browser) want_browser=1 ;;
+    --gimp) want_gimp=1 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -62,4 +65,10 @@ if [ "$want_browser" = 1 ]; then
   # Korean glyphs for the site's screenshots (without a CJK font Hangul renders as boxes)
   fc-list 2>/dev/null | grep -qi "cjk" || browser_pkgs+=(fonts-noto-cjk)
   [ "${#browser_pkgs[@]}" = 0 ] || apt_install "${browser_pkgs[@]}"
+fi
+
+# GIMP reads the layered PSDs in batch mode (tests/unit/images/test_psd_gimp.py): Korean layer names,
+# order, blend modes, resolution, composite. About 2 minutes to install; the app never needs it.
+if [ "$want_gimp" = 1 ] && ! command -v gimp-console >/dev/null && ! command -v gimp-console-2.10 >/dev/null; then
+  apt_install gimp
 fi

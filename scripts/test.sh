@@ -4,7 +4,7 @@
 # ports and stops them at the end. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh --export --browser
+scripts/bootstrap.sh --export --browser --gimp
 mkdir -p artifacts
 .venv/bin/ruff check --quiet .
 exec .venv/bin/python -m pytest "$@"

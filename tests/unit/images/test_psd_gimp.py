@@ -1,6 +1,6 @@
 """The layered PSD as GIMP reads it (Script-Fu in batch mode): Korean names, order, blend modes,
 visibility, resolution, and a composite that matches the picture. Runs where GIMP is installed
-(`apt-get install -y gimp`; GIMP takes several seconds to start, so bootstrap does not install it)."""
+(the test command's `scripts/bootstrap.sh --gimp` installs it; elsewhere `apt-get install -y gimp`)."""
 
 import shutil
 import subprocess
