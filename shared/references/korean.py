@@ -21,11 +21,15 @@ from functools import lru_cache
 
 from ..core import concepts
 
-ANALYSIS_REVISION = 3  # bump when the code below reads text differently: stored lemmas are recomputed
+ANALYSIS_REVISION = 4  # bump when the code below reads text differently: stored lemmas are recomputed
 MAX_ANALYSED_CHARS = 400  # a caption or query longer than this is cut: its first words say what it is
 _CONTENT_TAGS = ("NNG", "NNP", "XR", "SH")
 _GLUE_TAGS = ("NNG", "NNP", "SL", "SN")
 _STEM_TAGS = ("VV", "VA")
+# Particles that glue onto a word ("경복궁의", "한옥에서"), longest first: a word known without them is
+# that word (the trigram side of the search strips them too).
+PARTICLES = ("에서는", "에서", "으로", "에게", "까지", "부터", "처럼", "보다", "의", "에", "을", "를", "이", "가",
+             "은", "는", "와", "과", "로", "도", "만")
 _lock = threading.Lock()
 _analyser = None
 
@@ -39,6 +43,9 @@ def analyser():
                 from kiwipiepy import Kiwi
 
                 kiwi = Kiwi(load_multi_dict=False)  # the multi-word proper-noun list costs 180 MB more
+                for word in _vocabulary():  # the tables' words are nouns: 탈춤을 is 탈춤 + 을, not 탈- + 춤
+                    if _is_hangul_word(word):
+                        kiwi.add_user_word(word, "NNG")
                 kiwi.tokenize("")  # Kiwi finishes loading on its first call: do it here, under the lock
                 _analyser = kiwi
     return _analyser
@@ -124,15 +131,27 @@ def canonical(word: str) -> str:
     return concepts.CANONICAL.get(word, word)
 
 
-def _analysed(text: str | None) -> dict[str, bool]:
+def _known_as_written(text: str, library: frozenset[str]) -> list[tuple[str, bool]]:
+    """The words of `text` that the tables or the library (`library`: what references are stored under)
+    know, as written or without a particle: without a sentence around it the analyser may read a known
+    word as something else (봄 → 보 + ㅁ, "seeing"; 모양 등불 → 모양 등 + 불)."""
+    vocabulary = _vocabulary()
+    out = []
+    for word in text.split()[:50]:
+        bare = next((word[:-len(p)] for p in PARTICLES if word.endswith(p) and len(word) > len(p) + 1), word)
+        for candidate in dict.fromkeys((word, bare)):
+            if candidate in vocabulary or candidate in concepts.CANONICAL or candidate in library:
+                out.append((candidate, False))
+                break
+    return out
+
+
+def _analysed(text: str | None, library: frozenset[str] = frozenset()) -> dict[str, bool]:
     """Distinct canonical lemmas in order of appearance → whether it is a minor word (see _raw_lemmas)."""
     text = clean(text)
     if not text:
         return {}
-    # A known word standing alone (a tag: 봄) is taken as written: without a sentence around it the
-    # analyser may read it as something else (봄 → 보 + ㅁ, "seeing").
-    known = [(word, False) for word in text.split()[:50] if word in _vocabulary() or word in concepts.CANONICAL]
-    raw = known + _raw_lemmas(text)
+    raw = _known_as_written(text, library) + _raw_lemmas(text)
     minor = {word for word, is_minor in raw if is_minor}
     words: dict[str, bool] = {}
     for word in [word for word, _ in raw] + _joined([word for word, _ in raw]):
@@ -218,7 +237,7 @@ def corrected(word: str, known: frozenset[str]) -> str:
 def query_lemmas(text: str | None, known: frozenset[str] | None = None) -> QueryLemmas:
     """The weighted lemmas of a query; with `known` (the words references are stored under), words
     not among them are read as the nearest known word (typos)."""
-    analysed = _analysed(text)
+    analysed = _analysed(text, known or frozenset())
     if known:
         analysed = {corrected(word, known | _vocabulary()): is_minor for word, is_minor in analysed.items()}
     words = list(analysed)

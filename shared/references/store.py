@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from shared.core.catalog import CATEGORY_BY_VALUE, STAGE_BY_VALUE
 from shared.core.errors import ServiceNotConfigured, ValidationError
 from shared.core.models import Reference
+from shared.references.korean import PARTICLES
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,7 @@ SPARE_CONNECTION_WAIT_SECONDS = 0.1  # for the lemma list's own connection; with
 
 # Korean particles and endings that glue onto a word ("경복궁의", "한옥에서"): a query word without them
 # is tried too, so it can meet a tag.
-_PARTICLES = ("에서는", "에서", "으로", "에게", "까지", "부터", "처럼", "보다", "의", "에", "을", "를", "이", "가",
-              "은", "는", "와", "과", "로", "도", "만")
+_PARTICLES = PARTICLES
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 
 

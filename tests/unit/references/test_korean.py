@@ -55,7 +55,7 @@ def test_query_weights_subjects_over_cues_over_implied():
                      "겨울": korean.CUE_WEIGHT * korean.IMPLIED_FACTOR}
 
 
-@pytest.mark.parametrize(("typo", "meant"), [("한옼", "한옥"), ("포장마챠", "포장마차"), ("삼겹쌀", "삼겹살"),
+@pytest.mark.parametrize(("typo", "meant"), [("한옼", "한옥"), ("포장마챠", "포장마차"), ("삼겹샬", "삼겹살"),
                                              ("돌하루방", "돌하르방"), ("수원화썽", "화성")])
 def test_typos_are_read_as_the_nearest_known_word(typo, meant):
     known = frozenset({"한옥", "포장마차", "삼겹살", "돌하르방", "화성", "마당"})
@@ -104,3 +104,10 @@ def test_lemmas_version_changes_with_the_concept_tables(monkeypatch):
         monkeypatch.undo()
         korean.lemmas_version.cache_clear()
     assert korean.lemmas_version() == before
+
+
+@pytest.mark.parametrize(("text", "word"), [("탈춤을 추는 사람들", "탈춤"), ("연꽃 모양 등불", "등불"), ("기와집에서", "한옥")])
+def test_a_known_word_with_a_particle_is_that_word(text, word):
+    """The analyser alone reads 탈춤을 as 탈- + 춤 and 모양 등불 as 모양 등 + 불; the tables' words are its
+    nouns, and a word the library is stored under is taken whole, with or without a particle."""
+    assert word in korean.query_lemmas(text, frozenset({"등불", "탈춤", "한옥"})).words
