@@ -14,7 +14,7 @@ The text side (--text, on by default): the rows get the sample library's Korean 
 lemmas (scripts/sample_references.py, cycled), their trigram, tag and lemma indexes are built, and the
 labelled queries of bench/data/search_queries.jsonl run within their subject's category (as the
 generation step searches) through the trigram list
-alone (the text match before issue 13) and as search() runs the text side now (store.text_rankings: the
+alone (the text match before issue 13) and as search() runs the text side now (text_match.text_rankings: the
 lemma list on a second connection beside the trigram list), each query timed both ways; the lemma list
 run afterwards on the same connection is timed too (what it would cost in sequence).
 Goal: the lemma list adds at most 2 ms p50 at 20k (per query, text side now minus trigram alone).
@@ -70,7 +70,8 @@ def text_side(conn, categories: list[str]) -> dict:
 
     from scripts.sample_references import sample_rows
     from shared.references import korean
-    from shared.references.store import _filters, _lemma_ranking, _text_ranking, text_rankings
+    from shared.references.store import _filters
+    from shared.references.text_match import lemma_ranking, text_ranking, text_rankings
 
     samples = sample_rows()
     by_category: dict[str, list[dict]] = {}
@@ -111,11 +112,11 @@ def text_side(conn, categories: list[str]) -> dict:
             for query, scene in queries:
                 where, params = _filters(category_of[scene], None)  # as the generation step searches
                 started = time.perf_counter()
-                _text_ranking(conn, query, where, params, 40)
+                text_ranking(conn, query, where, params, 40)
                 middle = time.perf_counter()
                 text_rankings(conn, query, where, params, 40, spare)  # what search() runs
                 ended = time.perf_counter()
-                _lemma_ranking(conn, query, where, params, 40)
+                lemma_ranking(conn, query, where, params, 40)
                 if repeat:
                     trigram_ms.append((middle - started) * 1000)
                     both_ms.append((ended - middle) * 1000)

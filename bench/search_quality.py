@@ -126,7 +126,7 @@ def load_library(samples: Path) -> tuple[dict, float, float]:
 
 def run_queries(queries: list[dict], rows_by_sha: dict) -> dict[str, list[dict]]:
     from shared.db import pool as db
-    from shared.references import store
+    from shared.references import store, text_match
 
     with db.connection() as conn:
         stored = {ref_id: rows_by_sha[sha] for ref_id, sha in conn.execute(
@@ -139,8 +139,8 @@ def run_queries(queries: list[dict], rows_by_sha: dict) -> dict[str, list[dict]]
                       if (category is None or row["category"] == category) and (stage is None or row["stage"] == stage)]
         ideal = [grade(query, row) for row in candidates]
         with db.connection() as conn:
-            rankings = {"trigram": store._text_ranking(conn, query["q"], where, params, K),
-                        "lemmas": store._lemma_ranking(conn, query["q"], where, params, K)}
+            rankings = {"trigram": text_match.text_ranking(conn, query["q"], where, params, K),
+                        "lemmas": text_match.lemma_ranking(conn, query["q"], where, params, K)}
         rankings["fused"] = [ref.id for ref in store.search(text=query["q"], category=category, stage=stage, k=K)]
         for method, ids in rankings.items():
             grades = [grade(query, stored[i]) for i in ids]

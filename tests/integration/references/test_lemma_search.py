@@ -102,10 +102,10 @@ def test_lemmas_are_stored_with_an_index(lemma_env, library):
 ])
 def test_the_lemma_list_ranks_subject_then_cues(lemma_env, library, query, first):
     from shared.db import pool as db
-    from shared.references import search, store
+    from shared.references import search, text_match
 
     with db.connection() as conn:
-        lemma_ids = store._lemma_ranking(conn, query, "TRUE", {}, 10)
+        lemma_ids = text_match.lemma_ranking(conn, query, "TRUE", {}, 10)
     assert _scenes(lemma_ids, library)[0] == first
     assert _scenes([ref.id for ref in search(text=query, k=3)], library)[0] == first  # fused with trigrams
 
@@ -175,18 +175,18 @@ def test_control_characters_and_emoji_beside_words_are_searched_as_spaces(lemma_
 
 
 def test_the_lemma_list_beside_the_text_match_gives_what_it_gives_in_sequence(lemma_env, library):
-    """store.text_rankings runs the lemma list on a second connection while the first runs the trigram
+    """text_match.text_rankings runs the lemma list on a second connection while the first runs the trigram
     list; with no spare connection it runs afterwards on the first. Both give the lists run one by one."""
     import contextlib
     import threading
 
     import psycopg
 
-    from shared.references import store
+    from shared.references import text_match
 
     query = "눈 내리는 궁궐 밤"
     with psycopg.connect(lemma_env, autocommit=True) as conn, psycopg.connect(lemma_env, autocommit=True) as other:
-        sequence = (store._text_ranking(conn, query, "TRUE", {}, 10), store._lemma_ranking(conn, query, "TRUE", {}, 10))
+        sequence = (text_match.text_ranking(conn, query, "TRUE", {}, 10), text_match.lemma_ranking(conn, query, "TRUE", {}, 10))
         used = []
 
         @contextlib.contextmanager
@@ -194,9 +194,9 @@ def test_the_lemma_list_beside_the_text_match_gives_what_it_gives_in_sequence(le
             used.append(threading.current_thread().name)
             yield other
 
-        assert store.text_rankings(conn, query, "TRUE", {}, 10, spare) == sequence
+        assert text_match.text_rankings(conn, query, "TRUE", {}, 10, spare) == sequence
         assert used and used[0].startswith("lemma-list")  # it did run in the other thread
-        assert store.text_rankings(conn, query, "TRUE", {}, 10, lambda: contextlib.nullcontext(None)) == sequence
+        assert text_match.text_rankings(conn, query, "TRUE", {}, 10, lambda: contextlib.nullcontext(None)) == sequence
     assert sequence[1] and _scenes(sequence[1], library)[0] == "palace-snow-night"
 
 
@@ -204,14 +204,14 @@ def test_search_with_a_pool_of_one_connection_still_answers(lemma_env, library, 
     """The lemma list's spare connection is only borrowed if one is free: a pool of one does not wait
     on itself (the lemma list then runs after the text match on the search's own connection)."""
     from shared.db import pool as db
-    from shared.references import search, store
+    from shared.references import search, text_match
 
     db.close_pool()
     monkeypatch.setenv("POSTGRES_POOL_MAX", "1")
     from shared.core import config
 
     config.reset_settings()
-    monkeypatch.setattr(store, "SPARE_CONNECTION_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(text_match, "SPARE_CONNECTION_WAIT_SECONDS", 0.05)
     try:
         assert db.pool().max_size == 1
         found = search(text="설경 속 한강 다리", k=3)
