@@ -21,10 +21,6 @@ from shared.references.korean import PARTICLES
 from shared.references.tables import LEMMAS_TABLE, TABLE
 
 SPARE_CONNECTION_WAIT_SECONDS = 0.1  # for the lemma list's own connection; without one it waits its turn
-
-
-
-
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 
 
@@ -49,6 +45,8 @@ def _like_pattern(term: str) -> str:
 
 
 def text_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[int]:
+    """References whose tags or caption hold the query's words: exact tags first, then words found in
+    the caption or tags, then trigram similarity (which also catches typos)."""
     terms = query_terms(text)
     if not terms:
         return []
@@ -117,8 +115,6 @@ def lemma_ranking(conn, text: str, where: str, params: dict, limit: int) -> list
 
 
 _beside_threads: ThreadPoolExecutor | None = None
-
-
 _beside_lock = threading.Lock()
 
 
