@@ -34,6 +34,11 @@ _lock = threading.Lock()
 _analyser = None
 
 
+def without_particle(word: str) -> str | None:
+    """The word without a trailing particle (한옥에서 → 한옥), keeping at least two characters, or None."""
+    return next((word[:-len(p)] for p in PARTICLES if word.endswith(p) and len(word) - len(p) >= 2), None)
+
+
 def analyser():
     """The process's Kiwi, built on first use (thread-safe)."""
     global _analyser
@@ -138,9 +143,8 @@ def _known_as_written(text: str, library: frozenset[str]) -> list[tuple[str, boo
     vocabulary = _vocabulary()
     out = []
     for word in text.split()[:50]:
-        bare = next((word[:-len(p)] for p in PARTICLES if word.endswith(p) and len(word) > len(p) + 1), word)
-        for candidate in dict.fromkeys((word, bare)):
-            if candidate in vocabulary or candidate in concepts.CANONICAL or candidate in library:
+        for candidate in (word, without_particle(word)):
+            if candidate and (candidate in vocabulary or candidate in concepts.CANONICAL or candidate in library):
                 out.append((candidate, False))
                 break
     return out

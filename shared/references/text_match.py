@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 
-from shared.references.korean import PARTICLES
+from shared.references.korean import without_particle
 from shared.references.tables import LEMMAS_TABLE, TABLE
 
 SPARE_CONNECTION_WAIT_SECONDS = 0.1  # for the lemma list's own connection; without one it waits its turn
@@ -28,13 +28,8 @@ def query_terms(text: str | None) -> list[str]:
     """Distinct words of a query, plus each word without a trailing particle, in order."""
     terms: list[str] = []
     for word in _WORD.findall(text or ""):
-        candidates = [word]
-        for particle in PARTICLES:  # a query word without one is tried too, so it can meet a tag
-            if word.endswith(particle) and len(word) - len(particle) >= 2:
-                candidates.append(word[: -len(particle)])
-                break
-        for term in candidates:
-            if term not in terms:
+        for term in (word, without_particle(word)):  # without its particle too, so it can meet a tag
+            if term and term not in terms:
                 terms.append(term)
     return terms[:20]
 
