@@ -8,7 +8,6 @@ import json
 import logging
 import re
 import time
-from dataclasses import astuple
 from datetime import UTC, datetime
 
 from shared.batch.lines import COMPLETED, default_owner, prepare
@@ -38,6 +37,8 @@ MSG_SOURCE_MISSING = "배치 파일이 처리 전에 삭제되었습니다. 파�
 MSG_SOURCE_CHANGED = "처리 중에 배치 파일이 바뀌었습니다. 새 파일로 다시 실행됩니다."
 MSG_FILE_NOT_FOUND = "요청한 결과 파일을 찾을 수 없습니다."
 COPY_WAIT_SECONDS = 60  # a server-side copy inside one account finishes at once or within seconds
+# How each output kind begins: a blob that does not is not counted as there.
+SIGNATURES = {"png": b"\x89PNG\r\n\x1a\n", "psd": b"8BPS"}
 
 # What GET /api/batches/{name}/files/{path} serves: the results, the summary and the lines' copies.
 RESULT_FILE = re.compile(r"^(?:results\.jsonl|summary\.json|\d{4}(?:-[0-9A-Za-z\uac00-\ud7a3_-]{1,64})?/\d{1,2}\.(?:png|psd))$")
@@ -203,8 +204,12 @@ def copy_outputs(name: str, instance: str, line: int, item_id: str | None, image
         for kind in ("png", "psd"):
             if not image.get(kind):
                 continue
+            source = BlobRef.parse(image[kind])
             target = BlobRef(storage.BATCH_OUT, output_blob(name, line, item_id, index, kind))
-            _copy_blob(BlobRef.parse(image[kind]), target)
+            if _whole(source, kind):
+                _copy_blob(source, target)
+            else:  # named all the same: verify_outputs then reports the line's file missing
+                log.warning("batch output source %s is missing or unreadable; not copied", source)
             entry[kind] = str(target)
         copied.append(entry)
     return copied
@@ -249,22 +254,26 @@ def verify_outputs(name: str, instance: str, rows: list[dict]) -> list[dict]:
 
 def _files_present(row: dict) -> bool:
     sources = {(int(s.get("index") or 1), kind): s[kind] for s in row.get("sources") or []
-               for kind in ("png", "psd") if s.get(kind)}
-    wanted = [(BlobRef.parse(image[kind]), sources.get((int(image.get("index") or 1), kind)))
-              for image in row.get("images") or [] for kind in ("png", "psd") if image.get(kind)]
-    return bool(wanted) and all(_restored(target, source) for target, source in wanted)
+               for kind in SIGNATURES if s.get(kind)}
+    wanted = [(BlobRef.parse(image[kind]), sources.get((int(image.get("index") or 1), kind)), kind)
+              for image in row.get("images") or [] for kind in SIGNATURES if image.get(kind)]
+    return bool(wanted) and all(_restored(target, source, kind) for target, source, kind in wanted)
 
 
-def _restored(target: BlobRef, source: str | None) -> bool:
-    """Whether the target blob exists, copying it again from `source` when it does not."""
-    if storage.exists(target.container, target.name):
+def _whole(ref: BlobRef, kind: str) -> bool:
+    return storage.starts_with(ref.container, ref.name, SIGNATURES[kind])
+
+
+def _restored(target: BlobRef, source: str | None, kind: str) -> bool:
+    """Whether the target blob is there and readable, copying it again from `source` when it is not."""
+    if _whole(target, kind):
         return True
-    if not source or not storage.exists(*astuple(BlobRef.parse(source))):
+    if not source or not _whole(BlobRef.parse(source), kind):
         log.warning("batch output %s is missing and cannot be copied again", target)
         return False
-    log.warning("batch output %s was missing; copying it again from %s", target, source)
+    log.warning("batch output %s was missing or unreadable; copying it again from %s", target, source)
     _copy_blob(BlobRef.parse(source), target)
-    return storage.exists(target.container, target.name)
+    return _whole(target, kind)
 
 
 def _kept_blobs(name: str, rows: list[dict], with_results: bool) -> set[str]:
@@ -281,6 +290,8 @@ def _kept_blobs(name: str, rows: list[dict], with_results: bool) -> set[str]:
 def write_results(name: str, instance: str, rows: list[dict], summary_body: dict) -> dict:
     """Activity work: results.jsonl and summary.json under fixed names, then remove what an earlier
     run under this name left that this run did not produce. Safe to run twice."""
+    from azure.core.exceptions import ResourceNotFoundError  # the SDK: lazy, for cold start
+
     if not is_current(name, instance):
         log.info("batch %s: run %s is superseded; results not written", name, instance)
         return {"written": False}
@@ -292,6 +303,9 @@ def write_results(name: str, instance: str, rows: list[dict], summary_body: dict
     container = storage.service().get_container_client(storage.BATCH_OUT)
     for blob in container.list_blobs(name_starts_with=f"{name}/"):
         if blob.name not in keep:
-            container.delete_blob(blob.name)
+            try:
+                container.delete_blob(blob.name)
+            except ResourceNotFoundError:  # listed, then gone (deleted meanwhile, or lost by the store)
+                pass
     _write_json(out_ref(name, SUMMARY), summary_body, indent=2)
     return {"written": True}

@@ -28,6 +28,9 @@ CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 20
 RETRY_TOTAL = 2
 RETRY_BACKOFF_SECONDS = 0.5
+# Reading a blob's first bytes answers at once when it is whole; a blob whose content the store lost
+# (an emulator killed before it saved) can stall a read for a minute, so the probe gives up sooner.
+PROBE_READ_TIMEOUT_SECONDS = 5
 MSG_UNAVAILABLE = "파일 저장소에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."
 
 
@@ -142,6 +145,30 @@ def download(container: str, name: str) -> bytes:
 def exists(container: str, name: str) -> bool:
     with outage_as_unavailable():
         return service().get_blob_client(container, name).exists()
+
+
+def starts_with(container: str, name: str, magic: bytes) -> bool:
+    """Whether the blob is there and its content can be read and begins with `magic` (e.g. a PNG's
+    signature). False for a missing, truncated or unreadable blob; a store that cannot be reached
+    (or says it is busy) raises ServiceUnavailable instead, so the caller can try again later."""
+    from azure.core.exceptions import (DecodeError, HttpResponseError, ResourceNotFoundError,
+                                       ServiceRequestError, ServiceResponseError)
+
+    client = service().get_blob_client(container, name)
+    try:
+        head = client.download_blob(offset=0, length=len(magic), read_timeout=PROBE_READ_TIMEOUT_SECONDS,
+                                    retry_total=0).readall()
+    except ResourceNotFoundError:
+        return False
+    except ServiceRequestError as exc:
+        raise ServiceUnavailable(MSG_UNAVAILABLE) from exc
+    except (ServiceResponseError, DecodeError):
+        return False  # connected, but the content did not come
+    except HttpResponseError as exc:
+        if exc.status_code == 503:
+            raise ServiceUnavailable(MSG_UNAVAILABLE) from exc
+        return False  # e.g. 500 for content the store lost, 416 for an empty blob
+    return head == magic
 
 
 def delete_prefix(container: str, prefix: str) -> int:

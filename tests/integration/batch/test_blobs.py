@@ -61,7 +61,7 @@ def test_load_source_rejects_an_oversize_file(blobs, monkeypatch):
 
 def test_copy_outputs_copies_under_fixed_names_and_twice_is_the_same(blobs):
     job = _drop("copy-run.jsonl", b"{}\n")
-    png, psd = b"\x89PNG fake image bytes", b"8BPS fake psd"
+    png, psd = b"\x89PNG\r\n\x1a\n fake image bytes", b"8BPS fake psd"
     storage.upload(storage.OUTPUTS, "child-1/1.png", png, "image/png")
     storage.upload(storage.OUTPUTS, "child-1/1.psd", psd, "image/vnd.adobe.photoshop")
     images = [{"index": 1, "png": "outputs/child-1/1.png", "psd": "outputs/child-1/1.psd"}]
@@ -80,7 +80,7 @@ def test_a_superseded_run_writes_nothing(blobs):
     old = _drop("taken-over.jsonl", b"{\"a\": 1}\n")
     new = _drop("taken-over.jsonl", b"{\"a\": 2}\n")
     assert old["instanceId"] != new["instanceId"]
-    storage.upload(storage.OUTPUTS, "child-2/1.png", b"png", "image/png")
+    storage.upload(storage.OUTPUTS, "child-2/1.png", b"\x89PNG\r\n\x1a\n", "image/png")
     assert batch_blobs.copy_outputs("taken-over", old["instanceId"], 1, None, [{"index": 1, "png": "outputs/child-2/1.png"}]) == []
     summary = results.summary("taken-over", old["instanceId"], old["source"], old["sha256"], [], started="s",
                             finished="f", cancel_requested=False)
@@ -197,10 +197,15 @@ def test_result_files_are_served_to_the_owner_only(blobs):
 
 # --- issue 14: no line is reported completed without its files -------------------------------------
 
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
 def test_verify_outputs_repairs_or_fails_a_completed_line_whose_files_are_gone(blobs):
     job = _drop("verify-run.jsonl", b"{}\n")
-    storage.upload(storage.OUTPUTS, "child-v/1.png", b"\x89PNG source", "image/png")
-    storage.upload(storage.BATCH_OUT, "verify-run/0001/1.png", b"\x89PNG copy", "image/png")
+    storage.upload(storage.OUTPUTS, "child-v/1.png", PNG + b" source", "image/png")
+    storage.upload(storage.OUTPUTS, "child-broken/1.png", b"", "image/png")  # content lost by the store
+    storage.upload(storage.BATCH_OUT, "verify-run/0001/1.png", PNG + b" copy", "image/png")
+    storage.upload(storage.BATCH_OUT, "verify-run/0005/1.png", b"\x89PN", "image/png")  # cut short
 
     def completed(line: int, source: str | None) -> dict:
         target = f"batch-out/verify-run/{line:04d}/1.png"
@@ -212,10 +217,36 @@ def test_verify_outputs_repairs_or_fails_a_completed_line_whose_files_are_gone(b
             completed(2, "outputs/child-v/1.png"),  # copy lost, the generation's output is still there
             completed(3, "outputs/child-gone/1.png"),  # both lost
             {**completed(4, None), "images": []},  # completed with no files at all
-            {"line": 5, "id": None, "status": batch_lines.INVALID, "error": {"code": "x", "message": "m"}}]
+            completed(5, "outputs/child-v/1.png"),  # its copy is there but not a whole PNG
+            completed(6, "outputs/child-broken/1.png"),  # copy lost, its source unreadable
+            {"line": 7, "id": None, "status": batch_lines.INVALID, "error": {"code": "x", "message": "m"}}]
     checked = batch_blobs.verify_outputs("verify-run", job["instanceId"], rows)
-    assert [r["status"] for r in checked] == ["completed", "completed", "failed", "failed", "invalid"]
-    assert storage.download(storage.BATCH_OUT, "verify-run/0002/1.png") == b"\x89PNG source"
-    for row in checked[2:4]:
+    assert [r["status"] for r in checked] == ["completed", "completed", "failed", "failed", "completed",
+                                              "failed", "invalid"]
+    for line in (2, 5):
+        assert storage.download(storage.BATCH_OUT, f"verify-run/{line:04d}/1.png") == PNG + b" source"
+    assert not storage.exists(storage.BATCH_OUT, "verify-run/0006/1.png")
+    for row in (checked[2], checked[3], checked[5]):
         assert row["error"]["code"] == "output_missing" and "저장소" in row["error"]["message"]
         assert row["images"] == []
+
+
+def test_copy_outputs_leaves_an_unreadable_source_for_verify_to_report(blobs):
+    job = _drop("copy-lost-run.jsonl", b"{}\n")
+    storage.upload(storage.OUTPUTS, "child-c/1.png", PNG + b" image", "image/png")
+    storage.upload(storage.OUTPUTS, "child-c/1.psd", b"", "image/vnd.adobe.photoshop")
+    copied = batch_blobs.copy_outputs("copy-lost-run", job["instanceId"], 1, "c1", [
+        {"index": 1, "png": "outputs/child-c/1.png", "psd": "outputs/child-c/1.psd"}])
+    out = "batch-out/copy-lost-run/0001-c1"
+    assert copied == [{"index": 1, "png": f"{out}/1.png", "psd": f"{out}/1.psd"}]
+    assert storage.download(storage.BATCH_OUT, "copy-lost-run/0001-c1/1.png") == PNG + b" image"
+    assert not storage.exists(storage.BATCH_OUT, "copy-lost-run/0001-c1/1.psd")
+
+
+def test_starts_with_reads_only_what_is_whole(blobs):
+    storage.upload(storage.OUTPUTS, "probe/whole.psd", b"8BPS" + bytes(100), "image/vnd.adobe.photoshop")
+    storage.upload(storage.OUTPUTS, "probe/empty.psd", b"", "image/vnd.adobe.photoshop")
+    storage.upload(storage.OUTPUTS, "probe/other.psd", b"GIF89a", "image/gif")
+    assert storage.starts_with(storage.OUTPUTS, "probe/whole.psd", b"8BPS")
+    for name in ("probe/empty.psd", "probe/other.psd", "probe/never.psd"):
+        assert not storage.starts_with(storage.OUTPUTS, name, b"8BPS"), name

@@ -57,7 +57,8 @@ def dead_database(tmp_path, monkeypatch):
 def test_blob_calls_during_a_storage_outage_raise_service_unavailable(dead_storage):
     for call in (lambda: storage.upload(storage.OUTPUTS, "x.png", b"x", "image/png"),
                  lambda: storage.download(storage.OUTPUTS, "x.png"),
-                 lambda: storage.exists(storage.OUTPUTS, "x.png")):
+                 lambda: storage.exists(storage.OUTPUTS, "x.png"),
+                 lambda: storage.starts_with(storage.OUTPUTS, "x.png", b"\x89PNG")):  # down is not "missing"
         with pytest.raises(ServiceUnavailable) as caught:
             call()
         assert caught.value.status == 503 and "저장소" in caught.value.message
