@@ -298,3 +298,11 @@ def test_unknown_activity_fails_the_orchestration_with_its_name(host):
     data = start(host, "calls_missing")
     st = host.wait_for(data["id"])
     assert st["runtimeStatus"] == "Failed" and "no_such_activity" in st["output"]
+
+
+def test_retries_failing_together_inside_a_task_any_loop_all_settle(host, effects):
+    data = start(host, "retry_race", {"n": 4, "cap": 2, "fail_times": 2, "interval_ms": 200})
+    st = host.wait_for(data["id"], timeout=60)
+    assert st["runtimeStatus"] == "Completed", st
+    assert st["output"] == [[i, "then", "ok"] for i in range(4)]
+    assert effects.count("flaky", key=f"{data['id']}-a0") == 3

@@ -188,6 +188,33 @@ def retrying(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def retry_race(context: df.DurableOrchestrationContext):
+    """Several retried calls failing at the same moments, awaited one by one with task_any while new
+    ones start (the batch chunk's pattern): every one must settle."""
+    spec = context.get_input()
+    retry = df.RetryOptions(first_retry_interval_in_milliseconds=spec.get("interval_ms", 300),
+                            max_number_of_attempts=spec.get("attempts", 4))
+    waiting = list(range(spec["n"]))
+    running, done = {}, []
+    while waiting or running:
+        while waiting and len(running) < spec.get("cap", 2):
+            i = waiting.pop(0)
+            task = context.call_activity_with_retry(
+                "flaky", retry, {"key": f"{context.instance_id}-a{i}", "fail_times": spec["fail_times"]})
+            running[task] = ("first", i)
+        winner = yield context.task_any(list(running))
+        stage, i = running.pop(winner)
+        failed = isinstance(winner.result, Exception)
+        if stage == "first" and not failed:
+            then = context.call_activity_with_retry(
+                "flaky", retry, {"key": f"{context.instance_id}-b{i}", "fail_times": spec["fail_times"]})
+            running[then] = ("then", i)
+        else:
+            done.append([i, stage, "failed" if failed else "ok"])
+    return sorted(done)
+
+
+@app.orchestration_trigger(context_name="context")
 def racing(context: df.DurableOrchestrationContext):
     seconds = (context.get_input() or {}).get("timeout", 2)
     timer = context.create_timer(context.current_utc_datetime + timedelta(seconds=seconds))
