@@ -151,8 +151,13 @@ def starts_with(container: str, name: str, magic: bytes) -> bool:
     """Whether the blob is there and its content can be read and begins with `magic` (e.g. a PNG's
     signature). False for a missing, truncated or unreadable blob; a store that cannot be reached
     (or says it is busy) raises ServiceUnavailable instead, so the caller can try again later."""
-    from azure.core.exceptions import (DecodeError, HttpResponseError, ResourceNotFoundError,
-                                       ServiceRequestError, ServiceResponseError)
+    from azure.core.exceptions import (
+        DecodeError,
+        HttpResponseError,
+        ResourceNotFoundError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
 
     client = service().get_blob_client(container, name)
     try:
