@@ -41,7 +41,11 @@ def _like_pattern(term: str) -> str:
 
 def text_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[int]:
     """References whose tags or caption hold the query's words: exact tags first, then words found in
-    the caption or tags, then trigram similarity (which also catches typos)."""
+    the caption or tags, then trigram similarity (which also catches typos).
+
+    The rows are found in two parts joined by UNION: tag or word matches (a scan of the category: a
+    1-2 syllable word gives the trigram index nothing to look up) and trigram-similar rows (the
+    trigram index). In one WHERE with OR, the similarity test ran on every row of the category."""
     terms = query_terms(text)
     if not terms:
         return []
@@ -50,9 +54,10 @@ def text_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[
            f"  cardinality(ARRAY(SELECT unnest(tags) INTERSECT SELECT unnest(%(terms)s::text[]))) AS tag_hits,"
            f"  (SELECT count(*) FROM unnest(%(patterns)s::text[]) AS p WHERE search_text ILIKE p) AS word_hits,"
            f"  similarity(search_text, %(text)s) AS trigram"
-           f" FROM {TABLE}"
-           f" WHERE {where} AND (tags && %(terms)s::text[] OR search_text ILIKE ANY(%(patterns)s::text[])"
-           f"  OR search_text %% %(text)s)"
+           f" FROM {TABLE} WHERE id IN ("
+           f"  SELECT id FROM {TABLE} WHERE {where}"
+           f"   AND (tags && %(terms)s::text[] OR search_text ILIKE ANY(%(patterns)s::text[]))"
+           f"  UNION SELECT id FROM {TABLE} WHERE {where} AND search_text %% %(text)s)"
            f") AS matches ORDER BY tag_hits DESC, word_hits DESC, trigram DESC, id LIMIT %(limit)s")
     rows = conn.execute(sql, {**params, "terms": terms, "patterns": [_like_pattern(t) for t in terms],
                               "text": text, "limit": limit}).fetchall()
