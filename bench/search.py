@@ -64,7 +64,7 @@ def load(conn, vectors, categories, stages) -> float:
 
 
 def one_scan_ranking(conn, text: str, where: str, params: dict, limit: int) -> list[int]:
-    """The baseline: text_ranking as it was before this change: tag, word and trigram
+    """The baseline: text_ranking as it was before 1a42827: tag, word and trigram
     tests ORed in one scan of the category, so similarity ran on every row."""
     from shared.references.text_match import TABLE, _like_pattern, query_terms
 
