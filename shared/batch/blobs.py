@@ -28,6 +28,8 @@ from shared.batch.shotlist import BatchFileError, check_size
 from shared.core.config import Settings, get_settings
 from shared.core.errors import NotFound, ValidationError
 from shared.generation.request import ensure_upload_exists
+from shared.images.codec import PNG_MAGIC
+from shared.images.psd import PSD_MAGIC
 from shared.storage import blobs as storage
 from shared.storage.blobs import BlobRef
 
@@ -38,7 +40,7 @@ MSG_SOURCE_CHANGED = "처리 중에 배치 파일이 바뀌었습니다. 새 파
 MSG_FILE_NOT_FOUND = "요청한 결과 파일을 찾을 수 없습니다."
 COPY_WAIT_SECONDS = 60  # a server-side copy inside one account finishes at once or within seconds
 # How each output kind begins: a blob that does not is not counted as there.
-SIGNATURES = {"png": b"\x89PNG\r\n\x1a\n", "psd": b"8BPS"}
+SIGNATURES = {"png": PNG_MAGIC, "psd": PSD_MAGIC}
 
 # What GET /api/batches/{name}/files/{path} serves: the results, the summary and the lines' copies.
 RESULT_FILE = re.compile(r"^(?:results\.jsonl|summary\.json|\d{4}(?:-[0-9A-Za-z\uac00-\ud7a3_-]{1,64})?/\d{1,2}\.(?:png|psd))$")
@@ -201,7 +203,7 @@ def copy_outputs(name: str, instance: str, line: int, item_id: str | None, image
     for image in images:
         index = int(image.get("index") or 1)
         entry = {"index": index}
-        for kind in ("png", "psd"):
+        for kind in SIGNATURES:
             if not image.get(kind):
                 continue
             source = BlobRef.parse(image[kind])

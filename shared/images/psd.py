@@ -34,6 +34,8 @@ from shared.core.config import get_settings
 from shared.images import uploads as imaging
 from shared.images.layers import LAYERS, Layers, derive_layers
 
+PSD_MAGIC = b"8BPS"  # how every PSD file begins
+
 log = logging.getLogger(__name__)
 
 PSD_CONTENT_TYPE = "image/vnd.adobe.photoshop"
@@ -144,7 +146,7 @@ def add_unicode_names(psd: bytes, names: dict[str, str], *, hidden: frozenset[st
     identifier) to the Unicode name; the record keeps the ASCII name and gains a 'luni' block.
     Layers with other names get a 'luni' block with their own name. Layers whose ASCII name is in
     `hidden` are marked not visible (ImageMagick has no way to say so). PSD (version 1) only."""
-    if psd[:4] != b"8BPS" or struct.unpack_from(">H", psd, 4)[0] != 1:
+    if psd[:4] != PSD_MAGIC or struct.unpack_from(">H", psd, 4)[0] != 1:
         raise ValueError("not a version-1 PSD")
     pos = 26
     (color_len,) = struct.unpack_from(">I", psd, pos)
